@@ -1,0 +1,592 @@
+/* densito-cli.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The command line: `densito validate` and `densito list`. It needs no
+ * display and uses the same core as the application.
+ */
+#include "config.h"
+
+#include <csv.h>
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "densito-cli.h"
+#include "densito-dataset.h"
+#include "densito-query.h"
+
+#define EXIT_CLEAN 0
+#define EXIT_DIAGNOSTICS 1
+#define EXIT_FATAL 2
+
+typedef struct
+{
+  guint count[DENSITO_N_SITES + 1][4];
+} ClassCounts;
+
+static int
+fail (const char *message)
+{
+  g_printerr ("densito: %s\n", message);
+  return EXIT_FATAL;
+}
+
+static int
+fail_error (GError *error)
+{
+  return fail (error->message);
+}
+
+static void
+count_classes (DensitoTable *table,
+               ClassCounts  *counts)
+{
+  guint n = densito_table_get_n_rows (table);
+
+  memset (counts, 0, sizeof *counts);
+  for (guint r = 0; r < n; r++)
+    {
+      for (guint s = 0; s < DENSITO_N_SITES; s++)
+        counts->count[s][densito_table_get_site_class (table, r, s)]++;
+      counts->count[DENSITO_N_SITES][densito_table_get_class (table, r, NULL)]++;
+    }
+}
+
+static GPtrArray *
+unknown_columns (DensitoTable *table)
+{
+  GPtrArray *names = g_ptr_array_new ();
+
+  for (guint c = 0; c < densito_table_get_n_columns (table); c++)
+    if (densito_table_get_column_field (table, c) == DENSITO_FIELD_OTHER)
+      g_ptr_array_add (names, (gpointer)densito_table_get_column_name (table, c));
+  return names;
+}
+
+static const char *class_keys[4] = { "missing", "normal", "osteopenia", "osteoporosis" };
+static const char *site_keys[DENSITO_N_SITES + 1] = { "spine", "hip", "neck", "overall" };
+
+static char *
+validate_json (DensitoDataset *dataset)
+{
+  DensitoTable *table = densito_dataset_get_table (dataset);
+  DensitoImageIndex *images = densito_dataset_get_images (dataset);
+  DensitoDiagnostics *diags = densito_dataset_get_diagnostics (dataset);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) unknown = unknown_columns (table);
+  DensitoImageCounts ic = { 0 };
+  ClassCounts cc;
+  guint n = densito_table_get_n_rows (table);
+
+  if (images != NULL)
+    densito_image_index_get_counts (images, &ic);
+  count_classes (table, &cc);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "path");
+  json_builder_add_string_value (b, densito_dataset_get_path (dataset));
+  json_builder_set_member_name (b, "table");
+  json_builder_add_string_value (b, densito_table_get_path (table));
+  json_builder_set_member_name (b, "image_folder");
+  if (images != NULL)
+    json_builder_add_string_value (b, densito_image_index_get_directory (images));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "patients");
+  json_builder_add_int_value (b, n);
+
+  json_builder_set_member_name (b, "columns");
+  json_builder_begin_array (b);
+  for (guint c = 0; c < densito_table_get_n_columns (table); c++)
+    json_builder_add_string_value (b, densito_table_get_column_name (table, c));
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "unknown_columns");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < unknown->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (unknown, i));
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "images");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "total");
+  json_builder_add_int_value (b, ic.total);
+  json_builder_set_member_name (b, "linked");
+  json_builder_add_int_value (b, ic.linked);
+  json_builder_set_member_name (b, "unlinked");
+  json_builder_add_int_value (b, ic.unlinked);
+  json_builder_set_member_name (b, "unreadable");
+  json_builder_add_int_value (b, ic.unreadable);
+  json_builder_set_member_name (b, "possible_personal_id");
+  json_builder_add_int_value (b, ic.possible_personal_id);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "classes");
+  json_builder_begin_object (b);
+  for (guint s = 0; s <= DENSITO_N_SITES; s++)
+    {
+      json_builder_set_member_name (b, site_keys[s]);
+      json_builder_begin_object (b);
+      for (guint k = 1; k <= 4; k++)
+        {
+          guint c = k % 4;
+          json_builder_set_member_name (b, class_keys[c]);
+          json_builder_add_int_value (b, cc.count[s][c]);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "label_disagreements");
+  json_builder_begin_array (b);
+  for (guint r = 0; r < n; r++)
+    if (densito_table_get_agreement (table, r) == DENSITO_AGREES_NO)
+      json_builder_add_string_value (b, densito_table_get_id (table, r));
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "not_applicable");
+  json_builder_begin_array (b);
+  for (guint r = 0; r < n; r++)
+    if (densito_table_get_applicability (table, r, NULL) == DENSITO_APPLICABLE_NO)
+      json_builder_add_string_value (b, densito_table_get_id (table, r));
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "diagnostics");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < densito_diagnostics_get_n (diags); i++)
+    {
+      const DensitoDiagnostic *d = densito_diagnostics_get (diags, i);
+      g_autofree char *msg = densito_diagnostic_dup_message (d);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, d->file);
+      json_builder_set_member_name (b, "row");
+      if (d->row > 0)
+        json_builder_add_int_value (b, d->row);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "column");
+      if (d->column)
+        json_builder_add_string_value (b, d->column);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "value");
+      if (d->value)
+        json_builder_add_string_value (b, d->value);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "code");
+      json_builder_add_string_value (b, densito_diag_code_to_string (d->code));
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, msg);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+static void
+print_id_list (const char   *title,
+               DensitoTable *table,
+               GArray       *rows)
+{
+  g_print ("%s: %u", title, rows->len);
+  for (guint i = 0; i < rows->len && i < 20; i++)
+    g_print ("%s%s", i == 0 ? " (" : ", ", densito_table_get_id (table, g_array_index (rows, guint, i)));
+  if (rows->len > 20)
+    g_print (", …");
+  if (rows->len > 0)
+    g_print (")");
+  g_print ("\n");
+}
+
+static void
+validate_text (DensitoDataset *dataset)
+{
+  DensitoTable *table = densito_dataset_get_table (dataset);
+  DensitoImageIndex *images = densito_dataset_get_images (dataset);
+  DensitoDiagnostics *diags = densito_dataset_get_diagnostics (dataset);
+  g_autoptr(GPtrArray) unknown = unknown_columns (table);
+  g_autoptr(GArray) disagree = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) not_applicable = g_array_new (FALSE, FALSE, sizeof (guint));
+  DensitoImageCounts ic = { 0 };
+  ClassCounts cc;
+  guint n = densito_table_get_n_rows (table);
+  guint n_diags = densito_diagnostics_get_n (diags);
+
+  count_classes (table, &cc);
+  for (guint r = 0; r < n; r++)
+    {
+      if (densito_table_get_agreement (table, r) == DENSITO_AGREES_NO)
+        g_array_append_val (disagree, r);
+      if (densito_table_get_applicability (table, r, NULL) == DENSITO_APPLICABLE_NO)
+        g_array_append_val (not_applicable, r);
+    }
+
+  g_print (_("Table: %s\n"), densito_table_get_path (table));
+  g_print (ngettext ("  %u patient, ", "  %u patients, ", n), n);
+  g_print (ngettext ("%u column", "%u columns", densito_table_get_n_columns (table)),
+           densito_table_get_n_columns (table));
+  g_print ("\n");
+  if (unknown->len > 0)
+    {
+      g_print (_("  Other columns (kept as they are):"));
+      for (guint i = 0; i < unknown->len; i++)
+        g_print ("%s%s", i == 0 ? " " : ", ", (char *)g_ptr_array_index (unknown, i));
+      g_print ("\n");
+    }
+
+  if (images != NULL)
+    {
+      densito_image_index_get_counts (images, &ic);
+      g_print (_("Images: %s\n"), densito_image_index_get_directory (images));
+      g_print (_("  %u in all: %u linked to a patient, %u unlinked, %u unreadable, %u possibly named with a national ID\n"),
+               ic.total, ic.linked, ic.unlinked, ic.unreadable, ic.possible_personal_id);
+    }
+  else
+    g_print (_("Images: no image folder found\n"));
+
+  g_print (_("WHO classes (T-score rounded to one decimal):\n"));
+  g_print ("  %-8s %8s %11s %13s %8s\n", "", _("normal"), _("osteopenia"), _("osteoporosis"), _("missing"));
+  for (guint s = 0; s <= DENSITO_N_SITES; s++)
+    g_print ("  %-8s %8u %11u %13u %8u\n", site_keys[s],
+             cc.count[s][DENSITO_CLASS_NORMAL], cc.count[s][DENSITO_CLASS_OSTEOPENIA],
+             cc.count[s][DENSITO_CLASS_OSTEOPOROSIS], cc.count[s][DENSITO_CLASS_MISSING]);
+
+  if (densito_table_has_label_column (table))
+    print_id_list (_("Dataset label disagrees with the computed class"), table, disagree);
+  print_id_list (_("T-score categories not applicable (ISCD)"), table, not_applicable);
+
+  g_print (ngettext ("%u problem found\n", "%u problems found\n", n_diags), n_diags);
+  for (guint i = 0; i < n_diags; i++)
+    {
+      g_autofree char *line = densito_diagnostic_dup_line (densito_diagnostics_get (diags, i));
+      g_print ("  %s\n", line);
+    }
+}
+
+static int
+cmd_validate (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoDataset) dataset = NULL;
+  g_autofree char *images_dir = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
+    { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, N_("Use DIR as the image folder"), N_("DIR") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("PATH — check a dataset and report every problem"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context,
+                                    _("PATH is a dataset folder or a CSV file.\n"
+                                      "Exit status: 0 when clean, 1 when problems were found, "
+                                      "2 when the dataset cannot be opened."));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_error (error);
+  if (argc != 2)
+    return fail (argc < 2 ? _("validate needs a PATH (a dataset folder or a CSV file)")
+                          : _("validate takes one PATH"));
+
+  dataset = densito_dataset_open (argv[1], images_dir, NULL, NULL, NULL, &error);
+  if (dataset == NULL)
+    return fail_error (error);
+
+  if (json)
+    {
+      g_autofree char *text = validate_json (dataset);
+      g_print ("%s\n", text);
+    }
+  else
+    validate_text (dataset);
+
+  return densito_diagnostics_get_n (densito_dataset_get_diagnostics (dataset)) > 0
+         ? EXIT_DIAGNOSTICS : EXIT_CLEAN;
+}
+
+static void
+write_field (GString    *out,
+             const char *s,
+             char        delimiter)
+{
+  gsize len = strlen (s);
+
+  if (strpbrk (s, "\"\r\n") != NULL || memchr (s, delimiter, len) != NULL ||
+      (len > 0 && (s[0] == ' ' || s[len - 1] == ' ')))
+    {
+      gsize cap = len * 2 + 3;
+      g_autofree char *buf = g_malloc (cap);
+      gsize n = csv_write2 (buf, cap, s, len, '"');
+      g_string_append_len (out, buf, (gssize)n);
+    }
+  else
+    g_string_append_len (out, s, (gssize)len);
+}
+
+static const char *extra_columns[] = { "WHO_CLASS", "WHO_SITE", "TSCORE_APPLICABLE", "LABEL_AGREES", "IMAGES" };
+
+static void
+extra_values (DensitoTable      *table,
+              DensitoImageIndex *images,
+              guint              row,
+              char               images_buf[16],
+              const char        *values[G_N_ELEMENTS (extra_columns)])
+{
+  DensitoSite site;
+  DensitoClass klass = densito_table_get_class (table, row, &site);
+
+  g_snprintf (images_buf, 16, "%u", images ? densito_image_index_count_for_row (images, row) : 0);
+  values[0] = klass == DENSITO_CLASS_MISSING ? "" : densito_class_to_string (klass);
+  values[1] = densito_site_to_string (site);
+  values[2] = densito_applicability_to_string (densito_table_get_applicability (table, row, NULL));
+  values[3] = densito_agreement_to_string (densito_table_get_agreement (table, row));
+  values[4] = images_buf;
+}
+
+static void
+flush_if_big (GString *out,
+              gboolean force)
+{
+  if (out->len > (1 << 16) || (force && out->len > 0))
+    {
+      fwrite (out->str, 1, out->len, stdout);
+      g_string_truncate (out, 0);
+    }
+}
+
+static void
+list_delimited (DensitoTable      *table,
+                DensitoImageIndex *images,
+                const guint       *rows,
+                guint              n,
+                char               delimiter)
+{
+  g_autoptr(GString) out = g_string_sized_new (1 << 17);
+  guint n_cols = densito_table_get_n_columns (table);
+
+  for (guint c = 0; c < n_cols; c++)
+    {
+      if (c > 0)
+        g_string_append_c (out, delimiter);
+      write_field (out, densito_table_get_column_name (table, c), delimiter);
+    }
+  for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
+    {
+      g_string_append_c (out, delimiter);
+      g_string_append (out, extra_columns[e]);
+    }
+  g_string_append_c (out, '\n');
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint r = rows[i];
+      char buf[DENSITO_CELL_BUF];
+      char images_buf[16];
+      const char *values[G_N_ELEMENTS (extra_columns)];
+
+      for (guint c = 0; c < n_cols; c++)
+        {
+          if (c > 0)
+            g_string_append_c (out, delimiter);
+          write_field (out, densito_table_get_cell (table, r, c, buf), delimiter);
+        }
+      extra_values (table, images, r, images_buf, values);
+      for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
+        {
+          g_string_append_c (out, delimiter);
+          write_field (out, values[e], delimiter);
+        }
+      g_string_append_c (out, '\n');
+      flush_if_big (out, FALSE);
+    }
+  flush_if_big (out, TRUE);
+}
+
+static void
+list_json (DensitoTable      *table,
+           DensitoImageIndex *images,
+           const guint       *rows,
+           guint              n)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  guint n_cols = densito_table_get_n_columns (table);
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    {
+      guint r = rows[i];
+      char buf[DENSITO_CELL_BUF];
+      char images_buf[16];
+      const char *values[G_N_ELEMENTS (extra_columns)];
+
+      json_builder_begin_object (b);
+      for (guint c = 0; c < n_cols; c++)
+        {
+          json_builder_set_member_name (b, densito_table_get_column_name (table, c));
+          json_builder_add_string_value (b, densito_table_get_cell (table, r, c, buf));
+        }
+      extra_values (table, images, r, images_buf, values);
+      for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
+        {
+          json_builder_set_member_name (b, extra_columns[e]);
+          if (e == G_N_ELEMENTS (extra_columns) - 1)
+            json_builder_add_int_value (b, images ? densito_image_index_count_for_row (images, r) : 0);
+          else
+            json_builder_add_string_value (b, values[e]);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+static int
+cmd_list (int    argc,
+          char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoDataset) dataset = NULL;
+  g_autoptr(DensitoQuery) query = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *images_dir = NULL;
+  g_autofree guint *rows = NULL;
+  DensitoTable *table;
+  guint n;
+  GOptionEntry entries[] = {
+    { "where", 'w', 0, G_OPTION_ARG_STRING, &where, N_("Only patients matching QUERY"), N_("QUERY") },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("Output format: csv (default), tsv or json"), N_("FORMAT") },
+    { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, N_("Use DIR as the image folder"), N_("DIR") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("PATH — print the matching patients"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context,
+                                    _("Prints the original columns in file order, then WHO_CLASS, WHO_SITE,\n"
+                                      "TSCORE_APPLICABLE, LABEL_AGREES and IMAGES.\n\n"
+                                      "QUERY terms, all of which must hold: sex=F class=osteoporosis label=normal\n"
+                                      "agrees=no applicable=no spine_t<=-2.5 hip_t>-1 neck_t spine_bmd hip_bmd\n"
+                                      "neck_bmd bmi>=30 weight height age>=65 year=2021 images>=2; a bare word\n"
+                                      "matches the patient ID."));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_error (error);
+  if (argc != 2)
+    return fail (argc < 2 ? _("list needs a PATH (a dataset folder or a CSV file)")
+                          : _("list takes one PATH"));
+  if (format != NULL && strcmp (format, "csv") != 0 && strcmp (format, "tsv") != 0 &&
+      strcmp (format, "json") != 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("unknown format “%s”: use csv, tsv or json"), format);
+      return fail (msg);
+    }
+
+  query = densito_query_parse (where ? where : "", &error);
+  if (query == NULL)
+    return fail_error (error);
+
+  dataset = densito_dataset_open (argv[1], images_dir, NULL, NULL, NULL, &error);
+  if (dataset == NULL)
+    return fail_error (error);
+
+  table = densito_dataset_get_table (dataset);
+  rows = g_new (guint, MAX (densito_table_get_n_rows (table), 1));
+  n = densito_query_filter (query, table, densito_dataset_get_images (dataset), rows);
+
+  if (format != NULL && strcmp (format, "json") == 0)
+    list_json (table, densito_dataset_get_images (dataset), rows, n);
+  else
+    list_delimited (table, densito_dataset_get_images (dataset), rows, n,
+                    format != NULL && strcmp (format, "tsv") == 0 ? '\t' : ',');
+
+  return EXIT_CLEAN;
+}
+
+static void
+print_usage (void)
+{
+  g_print ("%s", _("Usage:\n"
+                   "  densito [PATH]                      Open a dataset in the application\n"
+                   "  densito validate PATH [--json]      Check a dataset and report every problem\n"
+                   "  densito list PATH [--where QUERY] [--format csv|tsv|json]\n"
+                   "                                      Print the matching patients\n"
+                   "  densito --version                   Print the version\n"
+                   "\n"
+                   "PATH is a dataset folder (a CSV table and a folder of scans) or a CSV file.\n"
+                   "Run “densito COMMAND --help” for the options of a command.\n"));
+}
+
+gboolean
+densito_cli_is_command (const char *arg)
+{
+  return arg != NULL &&
+         (strcmp (arg, "validate") == 0 || strcmp (arg, "list") == 0 ||
+          strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0 ||
+          strcmp (arg, "--version") == 0 || strcmp (arg, "help") == 0);
+}
+
+/**
+ * densito_cli_run:
+ *
+ * Runs a subcommand. argv[0] is the program, argv[1] the command.
+ *
+ * Returns: the exit status
+ */
+int
+densito_cli_run (int    argc,
+                 char **argv)
+{
+  const char *cmd;
+
+  if (argc < 2)
+    {
+      print_usage ();
+      return EXIT_FATAL;
+    }
+
+  cmd = argv[1];
+  if (strcmp (cmd, "--version") == 0)
+    {
+      g_print ("densito %s\n", PACKAGE_VERSION);
+      return EXIT_CLEAN;
+    }
+  if (strcmp (cmd, "--help") == 0 || strcmp (cmd, "-h") == 0 || strcmp (cmd, "help") == 0)
+    {
+      print_usage ();
+      return EXIT_CLEAN;
+    }
+  if (strcmp (cmd, "validate") == 0)
+    return cmd_validate (argc - 1, argv + 1);
+  if (strcmp (cmd, "list") == 0)
+    return cmd_list (argc - 1, argv + 1);
+
+  {
+    g_autofree char *msg = g_strdup_printf (_("unknown command or option “%s”; see densito --help"), cmd);
+    return fail (msg);
+  }
+}

@@ -1,0 +1,422 @@
+/* densito-dataset.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A dataset is a patient table plus a folder of scan images. Both are
+ * found by content, since copies in the wild name them differently
+ * (TableFinal-OSTEO.csv, osteo.csv; Image, Images, imge, ...).
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "densito-dataset.h"
+
+#define IMAGE_DIR_MAX_DEPTH 2
+#define TABLE_MAX_DEPTH 1
+
+struct _DensitoDataset
+{
+  GObject             parent_instance;
+  char               *path;
+  DensitoTable       *table;
+  DensitoImageIndex  *images;
+  DensitoDiagnostics *diagnostics;
+};
+
+G_DEFINE_FINAL_TYPE (DensitoDataset, densito_dataset, G_TYPE_OBJECT)
+
+static void
+densito_dataset_finalize (GObject *object)
+{
+  DensitoDataset *self = DENSITO_DATASET (object);
+
+  g_clear_object (&self->table);
+  g_clear_object (&self->images);
+  g_clear_object (&self->diagnostics);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (densito_dataset_parent_class)->finalize (object);
+}
+
+static void
+densito_dataset_class_init (DensitoDatasetClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = densito_dataset_finalize;
+}
+
+static void
+densito_dataset_init (DensitoDataset *self)
+{
+  self->diagnostics = densito_diagnostics_new ();
+}
+
+static gboolean
+has_suffix_nocase (const char *name,
+                   const char *suffix)
+{
+  gsize n = strlen (name);
+  gsize s = strlen (suffix);
+
+  return n > s && g_ascii_strcasecmp (name + n - s, suffix) == 0;
+}
+
+static void
+collect_csv (const char *directory,
+             guint       depth,
+             GPtrArray  *out)
+{
+  g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (name[0] == '.')
+        continue;
+      path = g_build_filename (directory, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          if (depth < TABLE_MAX_DEPTH)
+            collect_csv (path, depth + 1, out);
+        }
+      else if (has_suffix_nocase (name, ".csv"))
+        g_ptr_array_add (out, g_steal_pointer (&path));
+    }
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char **)a, *(const char **)b);
+}
+
+/**
+ * densito_dataset_find_table:
+ *
+ * Finds the patient table in a dataset folder: a `.csv` file (in the
+ * folder or one level down) whose header names an ID column; when there
+ * are several, the one with the most rows.
+ *
+ * Returns: (transfer full): the path, or %NULL with @error set
+ */
+char *
+densito_dataset_find_table (const char  *directory,
+                            GError     **error)
+{
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) looked = g_string_new (NULL);
+  g_autofree char *display = g_filename_display_name (directory);
+  char *best = NULL;
+  guint64 best_lines = 0;
+
+  collect_csv (directory, 0, candidates);
+  g_ptr_array_sort (candidates, compare_strings);
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const char *path = g_ptr_array_index (candidates, i);
+      g_autofree char *base = g_path_get_basename (path);
+      gboolean has_id = FALSE;
+      guint64 lines = 0;
+
+      if (!densito_table_probe (path, &has_id, candidates->len > 1 ? &lines : NULL, NULL) || !has_id)
+        {
+          g_string_append_printf (looked, "%s%s", looked->len ? ", " : "", base);
+          continue;
+        }
+      if (best == NULL || lines > best_lines)
+        {
+          best = (char *)path;
+          best_lines = lines;
+        }
+    }
+
+  if (best == NULL)
+    {
+      if (looked->len > 0)
+        g_set_error (error, DENSITO_ERROR, DENSITO_ERROR_NO_TABLE,
+                     _("%s: no CSV file with a patient ID column (IDENTIFIER1, IDENTIFIER_1 or ID); looked at %s"),
+                     display, looked->str);
+      else
+        g_set_error (error, DENSITO_ERROR, DENSITO_ERROR_NO_TABLE,
+                     _("%s: no CSV file in this folder or its subfolders"), display);
+      return NULL;
+    }
+
+  return g_strdup (best);
+}
+
+static void
+count_images (const char  *directory,
+              guint        depth,
+              char       **best,
+              guint       *best_count,
+              guint       *best_depth)
+{
+  g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
+  g_autoptr(GPtrArray) subdirs = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  guint count = 0;
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      if (name[0] == '.')
+        continue;
+      if (densito_is_image_name (name))
+        count++;
+      else if (depth < IMAGE_DIR_MAX_DEPTH)
+        {
+          g_autofree char *path = g_build_filename (directory, name, NULL);
+          if (g_file_test (path, G_FILE_TEST_IS_DIR))
+            g_ptr_array_add (subdirs, g_steal_pointer (&path));
+        }
+    }
+
+  /* The most images wins; on a tie, the shallower folder, then the first
+   * by name. */
+  if (count > *best_count || (count == *best_count && count > 0 && depth < *best_depth))
+    {
+      g_free (*best);
+      *best = g_strdup (directory);
+      *best_count = count;
+      *best_depth = depth;
+    }
+
+  g_ptr_array_sort (subdirs, compare_strings);
+  for (guint i = 0; i < subdirs->len; i++)
+    count_images (g_ptr_array_index (subdirs, i), depth + 1, best, best_count, best_depth);
+}
+
+/**
+ * densito_dataset_find_image_dir:
+ *
+ * Returns: (transfer full) (nullable): the folder at most two levels
+ * below @directory (or @directory itself) with the most PNG and JPEG
+ * files, or %NULL when there are none
+ */
+char *
+densito_dataset_find_image_dir (const char *directory)
+{
+  char *best = NULL;
+  guint best_count = 0;
+  guint best_depth = G_MAXUINT;
+
+  count_images (directory, 0, &best, &best_count, &best_depth);
+  return best;
+}
+
+typedef struct
+{
+  DensitoProgressFunc func;
+  gpointer            data;
+} ScaledProgress;
+
+static void
+table_progress (double   fraction,
+                gpointer user_data)
+{
+  ScaledProgress *p = user_data;
+
+  p->func (fraction * 0.9, p->data);
+}
+
+/**
+ * densito_dataset_open:
+ * @path: a dataset folder or a CSV file
+ * @images_dir: (nullable): the image folder, overriding the search
+ *
+ * Opens a dataset. Blocking; the GUI uses densito_dataset_open_async().
+ *
+ * Returns: (transfer full): the dataset, or %NULL with @error set when
+ * the table cannot be loaded at all
+ */
+DensitoDataset *
+densito_dataset_open (const char          *path,
+                      const char          *images_dir,
+                      GCancellable        *cancellable,
+                      DensitoProgressFunc  progress,
+                      gpointer             progress_data,
+                      GError             **error)
+{
+  g_autoptr(DensitoDataset) self = NULL;
+  g_autofree char *table_path = NULL;
+  g_autofree char *image_path = NULL;
+  g_autofree char *base_dir = NULL;
+  ScaledProgress scaled = { progress, progress_data };
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_set_error (error, DENSITO_ERROR, DENSITO_ERROR_UNREADABLE,
+                   _("%s: no such file or folder"), display);
+      return NULL;
+    }
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      table_path = densito_dataset_find_table (path, error);
+      if (table_path == NULL)
+        return NULL;
+      base_dir = g_strdup (path);
+    }
+  else
+    {
+      table_path = g_strdup (path);
+      base_dir = g_path_get_dirname (path);
+    }
+
+  if (images_dir != NULL)
+    {
+      if (!g_file_test (images_dir, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *display = g_filename_display_name (images_dir);
+          g_set_error (error, DENSITO_ERROR, DENSITO_ERROR_INVALID_ARGUMENT,
+                       _("%s: the image folder does not exist"), display);
+          return NULL;
+        }
+      image_path = g_strdup (images_dir);
+    }
+  else
+    image_path = densito_dataset_find_image_dir (base_dir);
+
+  self = g_object_new (DENSITO_TYPE_DATASET, NULL);
+  self->path = g_strdup (path);
+  self->table = densito_table_load (table_path, self->diagnostics, cancellable,
+                                    progress ? table_progress : NULL, &scaled, error);
+  if (self->table == NULL)
+    return NULL;
+
+  if (image_path != NULL)
+    {
+      self->images = densito_image_index_scan (image_path, self->table, self->diagnostics,
+                                               cancellable, error);
+      if (self->images == NULL)
+        return NULL;
+    }
+
+  if (progress != NULL)
+    progress (1.0, progress_data);
+
+  return g_steal_pointer (&self);
+}
+
+typedef struct
+{
+  char                *path;
+  char                *images_dir;
+  DensitoProgressFunc  progress;
+  gpointer             progress_data;
+} OpenData;
+
+static void
+open_data_free (gpointer data)
+{
+  OpenData *od = data;
+
+  g_free (od->path);
+  g_free (od->images_dir);
+  g_free (od);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  OpenData *od = task_data;
+  GError *error = NULL;
+  DensitoDataset *dataset;
+
+  dataset = densito_dataset_open (od->path, od->images_dir, cancellable,
+                                  od->progress, od->progress_data, &error);
+  if (dataset == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, dataset, g_object_unref);
+}
+
+/**
+ * densito_dataset_open_async:
+ * @progress: (nullable): called from the worker thread; it must hand
+ *   the value to the main thread itself (see STYLE.md)
+ *
+ * Opens a dataset in a worker thread.
+ */
+void
+densito_dataset_open_async (const char          *path,
+                            const char          *images_dir,
+                            GCancellable        *cancellable,
+                            DensitoProgressFunc  progress,
+                            gpointer             progress_data,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OpenData *od;
+
+  g_return_if_fail (path != NULL);
+
+  od = g_new0 (OpenData, 1);
+  od->path = g_strdup (path);
+  od->images_dir = g_strdup (images_dir);
+  od->progress = progress;
+  od->progress_data = progress_data;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, densito_dataset_open_async);
+  g_task_set_task_data (task, od, open_data_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+DensitoDataset *
+densito_dataset_open_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == densito_dataset_open_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+densito_dataset_get_path (DensitoDataset *self)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), NULL);
+  return self->path;
+}
+
+DensitoTable *
+densito_dataset_get_table (DensitoDataset *self)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), NULL);
+  return self->table;
+}
+
+/* Returns: (nullable): the image index, or %NULL when no image folder was found */
+DensitoImageIndex *
+densito_dataset_get_images (DensitoDataset *self)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), NULL);
+  return self->images;
+}
+
+DensitoDiagnostics *
+densito_dataset_get_diagnostics (DensitoDataset *self)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), NULL);
+  return self->diagnostics;
+}

@@ -1,0 +1,44 @@
+/* densito-dataset.h
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "densito-diagnostics.h"
+#include "densito-image-index.h"
+#include "densito-table.h"
+
+G_BEGIN_DECLS
+
+#define DENSITO_TYPE_DATASET (densito_dataset_get_type ())
+
+G_DECLARE_FINAL_TYPE (DensitoDataset, densito_dataset, DENSITO, DATASET, GObject)
+
+DensitoDataset     *densito_dataset_open                (const char          *path,
+                                                         const char          *images_dir,
+                                                         GCancellable        *cancellable,
+                                                         DensitoProgressFunc  progress,
+                                                         gpointer             progress_data,
+                                                         GError             **error);
+void                densito_dataset_open_async          (const char          *path,
+                                                         const char          *images_dir,
+                                                         GCancellable        *cancellable,
+                                                         DensitoProgressFunc  progress,
+                                                         gpointer             progress_data,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+DensitoDataset     *densito_dataset_open_finish         (GAsyncResult        *result,
+                                                         GError             **error);
+const char         *densito_dataset_get_path            (DensitoDataset      *self);
+DensitoTable       *densito_dataset_get_table           (DensitoDataset      *self);
+DensitoImageIndex  *densito_dataset_get_images          (DensitoDataset      *self);
+DensitoDiagnostics *densito_dataset_get_diagnostics     (DensitoDataset      *self);
+
+char               *densito_dataset_find_table          (const char          *directory,
+                                                         GError             **error);
+char               *densito_dataset_find_image_dir      (const char          *directory);
+
+G_END_DECLS

@@ -1,0 +1,93 @@
+/* densito-table-private.h
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The column store, shared with the query engine so that it can scan
+ * plain arrays.
+ */
+#pragma once
+
+#include "densito-table.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  DENSITO_KIND_TEXT,
+  DENSITO_KIND_ID,
+  DENSITO_KIND_NUMBER,
+  DENSITO_KIND_RANGE,
+  DENSITO_KIND_MENOPAUSE,
+  DENSITO_KIND_DATE,
+  DENSITO_KIND_SEX,
+  DENSITO_KIND_LABEL,
+} DensitoKind;
+
+#define INTERN_CACHE_SIZE 64
+
+typedef struct
+{
+  char         *name;
+  DensitoField  field;
+  DensitoKind   kind;
+  char          decimal_sep;
+  union {
+    double       *num;    /* NUMBER: NaN when empty or invalid */
+    DensitoRange *range;  /* RANGE, MENOPAUSE */
+    gint32       *date;   /* DATE */
+    guint32      *idx;    /* TEXT, SEX, LABEL: index into values */
+  } v;
+  guint8       *dec;      /* NUMBER: digits after the separator */
+  /* Raw text of cells whose value does not print back as written:
+   * row -> string in the table's chunk. */
+  GHashTable   *raw;
+  /* Interned values of TEXT, SEX and LABEL columns; code[] holds the
+   * parsed DensitoSex or DensitoClass of each value, 0xff when invalid. */
+  GPtrArray    *values;
+  GByteArray   *codes;
+  GHashTable   *value_index;
+  struct { const char *s; guint32 len; guint32 idx; } cache[INTERN_CACHE_SIZE];
+} DensitoColumn;
+
+struct _DensitoTable
+{
+  GObject             parent_instance;
+
+  char               *path;
+  char               *display_name;
+  char                delimiter;
+  guint               n_rows;
+  guint               capacity;
+  GPtrArray          *columns;            /* DensitoColumn */
+  int                 field_column[DENSITO_N_FIELDS];
+  GStringChunk       *strings;
+
+  guint32            *lines;
+  /* IDs: offsets into id_buf; numeric keys when every ID is a plain
+   * integer, which makes lookups a binary search when they are sorted. */
+  guint32            *id_off;
+  char               *id_buf;
+  gsize               id_buf_len;
+  gsize               id_buf_cap;
+  gint64             *id_num;
+  gboolean            ids_numeric;
+  gboolean            ids_sorted;
+  GHashTable         *id_index;           /* lazy: id -> row + 1 */
+  GMutex              id_index_lock;
+  guint8             *duplicate;
+
+  /* Derived, one byte each per row. */
+  guint8             *site_class[DENSITO_N_SITES];
+  guint8             *klass;
+  guint8             *deciding;
+  guint8             *applicable;
+  guint8             *reason;
+  guint8             *agrees;
+  guint8             *sex;
+  guint8             *label;
+  float              *bmi_computed;
+  guint8             *bmi_mismatch;
+};
+
+G_END_DECLS
