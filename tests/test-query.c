@@ -1,0 +1,178 @@
+/* test-query.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "densito-dataset.h"
+#include "densito-query.h"
+#include "test-util.h"
+
+static const char table_text[] =
+  "IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,HIP_SCANDATE,HIP_TSCORE,HIPNECK_TSCORE,SEX,WEIGHT,HEIGHT,BMI,ADJUSTED_AGE,MENOPAUSE_YEAR,label\n"
+  /* 10001: woman 65-70, spine osteoporosis, label agrees */
+  "10001,05-2019,0.700,-3.1,05-2019,-1.5,-2.0,F,60,160,23.4,65-70,2000-2004,osteoporosis\n"
+  /* 10002: man 45-50 (straddles), normal, label disagrees */
+  "10002,06-2021,1.000,-0.4,06-2021,0.2,-0.9,M,80,175,26.1,45-50,0,Osteopenia\n"
+  /* 10003: woman 40-45 premenopausal, osteopenia, label agrees */
+  "10003,,,,01-2023,-1.2,-1.8,F,95,160,37.1,40-45,0,osteopenia\n"
+  /* 10004: man 30-35, no T-scores at all, no label */
+  "10004,,,,,,,M,70,180,21.6,30-35,0,\n"
+  /* 20010: woman 80-85, hip decides */
+  "20010,12-2020,0.900,-1.0,12-2020,-2.6,-2.4,female,50,150,22.2,80-85,1990-1994,Osteoporosis\n";
+
+static DensitoDataset *
+make_dataset (char **dir_out)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = test_make_tmpdir ();
+  DensitoDataset *ds;
+
+  g_free (test_write_file (dir, "t.csv", table_text, -1));
+  g_free (test_write_png (dir, "img/10001-1.png", 100, 100, FALSE));
+  g_free (test_write_png (dir, "img/10001-2.png", 100, 100, FALSE));
+  g_free (test_write_png (dir, "img/10003-1.png", 100, 100, FALSE));
+  g_free (test_write_png (dir, "img/20010-2.png", 100, 100, FALSE));
+
+  ds = densito_dataset_open (dir, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  *dir_out = dir;
+  return ds;
+}
+
+static char *
+run_query (DensitoDataset *ds,
+           const char     *text)
+{
+  DensitoTable *table = densito_dataset_get_table (ds);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoQuery) q = densito_query_parse (text, &error);
+  g_autofree guint *rows = g_new (guint, densito_table_get_n_rows (table));
+  GString *ids = g_string_new (NULL);
+  guint n;
+
+  g_assert_no_error (error);
+  n = densito_query_filter (q, table, densito_dataset_get_images (ds), rows);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (densito_query_matches (q, table, densito_dataset_get_images (ds), rows[i]));
+      g_string_append_printf (ids, "%s%s", i ? " " : "", densito_table_get_id (table, rows[i]));
+    }
+  return g_string_free (ids, FALSE);
+}
+
+#define assert_query(ds, text, expected) \
+  G_STMT_START { \
+    g_autofree char *got = run_query (ds, text); \
+    g_test_message ("%s -> %s", text, got); \
+    g_assert_cmpstr (got, ==, expected); \
+  } G_STMT_END
+
+static void
+test_terms (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(DensitoDataset) ds = make_dataset (&dir);
+
+  assert_query (ds, "", "10001 10002 10003 10004 20010");
+  assert_query (ds, "   ", "10001 10002 10003 10004 20010");
+  assert_query (ds, "sex=F", "10001 10003 20010");
+  assert_query (ds, "SEX=female", "10001 10003 20010");
+  assert_query (ds, "sex!=F", "10002 10004");
+  assert_query (ds, "class=osteoporosis", "10001 20010");
+  assert_query (ds, "class=normal", "10002");
+  assert_query (ds, "class=unknown", "10004");
+  assert_query (ds, "label=osteopenia", "10002 10003");
+  assert_query (ds, "label=Osteoporosis", "10001 20010");
+  assert_query (ds, "agrees=no", "10002");
+  assert_query (ds, "agrees=yes", "10001 10003 20010");
+  assert_query (ds, "applicable=no", "10003 10004");
+  assert_query (ds, "applicable=unknown", "10002");
+  assert_query (ds, "applicable=yes", "10001 20010");
+  assert_query (ds, "spine_t<=-2.5", "10001");
+  assert_query (ds, "spine_t>-1", "10002");
+  assert_query (ds, "spine_t>=-1", "10002 20010");
+  assert_query (ds, "hip_t<-2.5", "20010");
+  assert_query (ds, "neck_t=-2.4", "20010");
+  assert_query (ds, "spine_bmd<0.8", "10001");
+  assert_query (ds, "bmi>=30", "10003");
+  assert_query (ds, "weight>75 height>=175", "10002");
+  /* Missing values never match, not even != */
+  assert_query (ds, "spine_t!=-3.1", "10002 20010");
+  assert_query (ds, "age>=65", "10001 20010");
+  assert_query (ds, "age<50", "10003 10004");
+  assert_query (ds, "age<=50", "10002 10003 10004");
+  assert_query (ds, "age=67", "10001");
+  assert_query (ds, "age=45", "10002 10003");
+  assert_query (ds, "year=2021", "10002");
+  assert_query (ds, "year>=2020", "10002 10003 20010");
+  assert_query (ds, "images>=2", "10001");
+  assert_query (ds, "images=0", "10002 10004");
+  assert_query (ds, "images=1", "10003 20010");
+  assert_query (ds, "1000", "10001 10002 10003 10004");
+  assert_query (ds, "0010", "20010");
+  assert_query (ds, "sex=F class=osteoporosis spine_t<=-2.5", "10001");
+  assert_query (ds, "sex=F 2001", "20010");
+  assert_query (ds, "sex=M 2001", "");
+
+  test_remove_tree (dir);
+}
+
+static void
+test_errors (void)
+{
+  static const struct {
+    const char *text;
+    guint       term;
+    guint       column;
+    const char *fragment;
+  } cases[] = {
+    { "colour=red", 1, 1, "not a field" },
+    { "sex=F spine_t<=abc", 2, 7, "“abc” is not a number" },
+    { "sex=X", 1, 1, "not one of" },
+    { "class>normal", 1, 1, "only = and !=" },
+    { "bmi>=", 1, 1, "missing" },
+    { "sex=F  age=>5", 2, 8, "is not a number" },
+    { "age=~3", 1, 1, "not a number" },
+    { "=5", 1, 1, "starts with a name" },
+    { "spine_t=<3", 1, 1, "not a number" },
+    { "hip_t>-1 agrees=maybe", 2, 10, "not one of yes, no, none" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DensitoQuery) q = densito_query_parse (cases[i].text, &error);
+      g_autofree char *where = g_strdup_printf ("Term %u (at character %u)", cases[i].term, cases[i].column);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_null (q);
+      g_assert_error (error, DENSITO_ERROR, DENSITO_ERROR_QUERY);
+      g_test_message ("%s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, where));
+      g_assert_nonnull (strstr (error->message, cases[i].fragment));
+    }
+
+  /* Invalid UTF-8 in the query text. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DensitoQuery) q = densito_query_parse ("sex=\xff", &error);
+    g_assert_null (q);
+    g_assert_error (error, DENSITO_ERROR, DENSITO_ERROR_QUERY);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/query/terms", test_terms);
+  g_test_add_func ("/query/errors", test_errors);
+
+  return g_test_run ();
+}
