@@ -35,7 +35,8 @@ densito_tscore_tenths (double t)
 
   g_return_val_if_fail (isfinite (t), 0);
 
-  micro = llround (t * 1e6);
+  /* Round half away from zero; a cast truncates toward zero. */
+  micro = (gint64)(t * 1e6 + (t < 0 ? -0.5 : 0.5));
   mag = micro < 0 ? -micro : micro;
   mag = (mag + 50000) / 100000;
   return (int)(micro < 0 ? -mag : mag);
