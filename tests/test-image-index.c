@@ -101,7 +101,7 @@ test_headers (void)
   g_clear_pointer (&problem, g_free);
 
   /* Cut inside the IHDR chunk. */
-  half = test_write_file (dir, "f.png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0", 20);
+  half = test_write_file (dir, "f.png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0", 18);
   g_assert_false (densito_image_read_header (half, &w, &h, &problem));
   g_assert_nonnull (strstr (problem, "truncated"));
   g_clear_pointer (&problem, g_free);
