@@ -1,0 +1,1472 @@
+/* densito-sidecar.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One annotation file per image, `<image stem>.json` beside it, in
+ * labelme's own format so that labelme and the converters that read it
+ * see the same boxes. Densito's own data sits under one top-level key,
+ * "densito"; every other key, at the top and in shapes, is kept as it was.
+ *
+ * Saving is atomic (g_file_set_contents_full() writes a temporary file in
+ * the same folder, syncs it and renames it over the old one) and refuses
+ * to overwrite a file that changed on disk since it was loaded. A file
+ * that cannot be read as a sidecar is never overwritten before a copy of
+ * it is kept beside it.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "densito-sidecar.h"
+
+#define DENSITO_FORMAT_VERSION 1
+#define LABELME_VERSION "5.1.1"
+
+struct _DensitoSidecar
+{
+  GObject        parent_instance;
+
+  char          *path;
+  char          *image_path;
+  guint          image_width;
+  guint          image_height;
+  char          *image_sha256;       /* computed on first save */
+
+  GPtrArray     *rois;               /* DensitoRoi */
+  DensitoReview  review;
+  JsonObject    *root;               /* the document as read, for unknown keys */
+  char          *operator_name;
+  guint          next_key;
+
+  /* What was on disk when loaded or last saved, to detect other writers. */
+  gboolean       on_disk;
+  goffset        disk_size;
+  gint64         disk_mtime_us;
+  char          *disk_sha256;
+
+  gboolean       broken;
+  char          *backup_path;
+  gboolean       image_mismatch;
+  char          *theirs_data;        /* the other writer's file, after a conflict */
+  gsize          theirs_len;
+};
+
+G_DEFINE_FINAL_TYPE (DensitoSidecar, densito_sidecar, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (densito-sidecar-error-quark, densito_sidecar_error)
+
+static const char *review_names[] = { "unreviewed", "accepted", "corrected", "excluded" };
+static const char *source_names[] = { "scanner", "synthetic", "operator", "imported" };
+
+/* ROIs and boxes */
+
+void
+densito_roi_free (DensitoRoi *roi)
+{
+  if (roi == NULL)
+    return;
+  g_free (roi->key);
+  g_free (roi->label);
+  g_free (roi->shape_type);
+  g_clear_pointer (&roi->json, json_object_unref);
+  g_free (roi->by);
+  g_free (roi->at);
+  g_free (roi);
+}
+
+DensitoRoi *
+densito_roi_copy (const DensitoRoi *roi)
+{
+  DensitoRoi *copy;
+
+  g_return_val_if_fail (roi != NULL, NULL);
+
+  copy = g_memdup2 (roi, sizeof *roi);
+  copy->key = g_strdup (roi->key);
+  copy->label = g_strdup (roi->label);
+  copy->shape_type = g_strdup (roi->shape_type);
+  copy->json = roi->json ? json_object_ref (roi->json) : NULL;
+  copy->by = g_strdup (roi->by);
+  copy->at = g_strdup (roi->at);
+  return copy;
+}
+
+DensitoRoi *
+densito_roi_new_box (const char       *label,
+                     const DensitoBox *box,
+                     DensitoSource     source)
+{
+  DensitoRoi *roi = g_new0 (DensitoRoi, 1);
+
+  roi->label = g_strdup (label);
+  roi->kind = DENSITO_SHAPE_BOX;
+  roi->box = *box;
+  roi->shape_type = g_strdup (box->angle == 0.0 ? "rectangle" : "polygon");
+  roi->source = source;
+  return roi;
+}
+
+/* Corners in order: top-left, top-right, bottom-right, bottom-left of the
+ * unrotated box, turned clockwise by the angle (y points down). */
+void
+densito_box_corners (const DensitoBox *box,
+                     double            xy[8])
+{
+  static const double sx[4] = { -0.5, 0.5, 0.5, -0.5 };
+  static const double sy[4] = { -0.5, -0.5, 0.5, 0.5 };
+  double rad = box->angle * G_PI / 180.0;
+  double c = box->angle == 0.0 ? 1.0 : cos (rad);
+  double s = box->angle == 0.0 ? 0.0 : sin (rad);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      double x = sx[i] * box->width;
+      double y = sy[i] * box->height;
+      xy[2 * i] = box->cx + x * c - y * s;
+      xy[2 * i + 1] = box->cy + x * s + y * c;
+    }
+}
+
+/**
+ * densito_box_from_polygon:
+ *
+ * Recognises four points that form a rectangle (in either winding) as a
+ * rotated box. Returns %FALSE for any other polygon.
+ */
+gboolean
+densito_box_from_polygon (const double *xy,
+                          guint         n_points,
+                          DensitoBox   *box)
+{
+  double ax, ay, bx, by, cx, cy, dx, dy;
+  double w, h, scale, dot, angle;
+
+  if (n_points != 4)
+    return FALSE;
+
+  ax = xy[2] - xy[0]; ay = xy[3] - xy[1];   /* p0 -> p1 */
+  bx = xy[4] - xy[2]; by = xy[5] - xy[3];   /* p1 -> p2 */
+  cx = xy[6] - xy[4]; cy = xy[7] - xy[5];   /* p2 -> p3 */
+  dx = xy[0] - xy[6]; dy = xy[1] - xy[7];   /* p3 -> p0 */
+  w = hypot (ax, ay);
+  h = hypot (bx, by);
+  scale = MAX (1.0, MAX (w, h));
+  if (w < 1e-9 || h < 1e-9)
+    return FALSE;
+
+  /* Opposite sides equal and opposite, adjacent sides perpendicular. */
+  if (fabs (ax + cx) > 1e-6 * scale || fabs (ay + cy) > 1e-6 * scale ||
+      fabs (bx + dx) > 1e-6 * scale || fabs (by + dy) > 1e-6 * scale)
+    return FALSE;
+  dot = ax * bx + ay * by;
+  if (fabs (dot) > 1e-6 * w * h)
+    return FALSE;
+
+  /* Counter-clockwise winding on screen: start the box at p1 instead. */
+  if (ax * by - ay * bx < 0)
+    {
+      double t = w;
+      w = h;
+      h = t;
+      angle = atan2 (by, bx) * 180.0 / G_PI;
+      angle += 180.0;
+    }
+  else
+    angle = atan2 (ay, ax) * 180.0 / G_PI;
+
+  while (angle <= -180.0)
+    angle += 360.0;
+  while (angle > 180.0)
+    angle -= 360.0;
+
+  box->cx = (xy[0] + xy[2] + xy[4] + xy[6]) / 4.0;
+  box->cy = (xy[1] + xy[3] + xy[5] + xy[7]) / 4.0;
+  box->width = w;
+  box->height = h;
+  box->angle = angle;
+  return TRUE;
+}
+
+/* GObject */
+
+static void
+densito_sidecar_finalize (GObject *object)
+{
+  DensitoSidecar *self = DENSITO_SIDECAR (object);
+
+  g_free (self->path);
+  g_free (self->image_path);
+  g_free (self->image_sha256);
+  g_clear_pointer (&self->rois, g_ptr_array_unref);
+  g_free (self->review.reason);
+  g_free (self->review.by);
+  g_free (self->review.at);
+  g_clear_pointer (&self->root, json_object_unref);
+  g_free (self->operator_name);
+  g_free (self->disk_sha256);
+  g_free (self->backup_path);
+  g_free (self->theirs_data);
+
+  G_OBJECT_CLASS (densito_sidecar_parent_class)->finalize (object);
+}
+
+static void
+densito_sidecar_class_init (DensitoSidecarClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = densito_sidecar_finalize;
+}
+
+static void
+densito_sidecar_init (DensitoSidecar *self)
+{
+  self->rois = g_ptr_array_new_with_free_func ((GDestroyNotify)densito_roi_free);
+  self->next_key = 1;
+  self->operator_name = g_strdup (g_get_user_name ());
+}
+
+/**
+ * densito_sidecar_path_for_image:
+ * @annotations_dir: (nullable): a folder for sidecars, when the image
+ *   folder is read-only or the user asked for one
+ *
+ * Returns: `<image stem>.json` beside the image, or in @annotations_dir
+ */
+char *
+densito_sidecar_path_for_image (const char *image_path,
+                                const char *annotations_dir)
+{
+  g_autofree char *base = g_path_get_basename (image_path);
+  g_autofree char *dir = annotations_dir ? g_strdup (annotations_dir) : g_path_get_dirname (image_path);
+  char *dot = strrchr (base, '.');
+  g_autofree char *name = NULL;
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  name = g_strconcat (base, ".json", NULL);
+  return g_build_filename (dir, name, NULL);
+}
+
+DensitoSidecar *
+densito_sidecar_new (const char *image_path,
+                     const char *sidecar_path,
+                     guint       image_width,
+                     guint       image_height)
+{
+  DensitoSidecar *self;
+
+  g_return_val_if_fail (image_path != NULL, NULL);
+
+  self = g_object_new (DENSITO_TYPE_SIDECAR, NULL);
+  self->image_path = g_strdup (image_path);
+  self->path = sidecar_path ? g_strdup (sidecar_path) : densito_sidecar_path_for_image (image_path, NULL);
+  self->image_width = image_width;
+  self->image_height = image_height;
+  return self;
+}
+
+static char *
+sha256_hex (const char *data,
+            gsize       len)
+{
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+}
+
+static char *
+make_key (DensitoSidecar *self)
+{
+  for (;;)
+    {
+      char *key = g_strdup_printf ("r%u", self->next_key++);
+      if (densito_sidecar_find_roi (self, key) < 0)
+        return key;
+      g_free (key);
+    }
+}
+
+/* The fingerprint ties a shape in "shapes" to its entry under
+ * "densito": it survives reordering, and a shape that another tool
+ * changed no longer matches, so stale provenance is never applied. */
+static char *
+fingerprint (const char  *label,
+             JsonArray   *points)
+{
+  g_autoptr(GString) s = g_string_new (label);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; points && i < json_array_get_length (points); i++)
+    {
+      JsonArray *pt = json_array_get_array_element (points, i);
+      for (guint k = 0; pt && k < json_array_get_length (pt); k++)
+        {
+          g_string_append_c (s, k ? ',' : ';');
+          g_string_append (s, g_ascii_dtostr (buf, sizeof buf, json_array_get_double_element (pt, k)));
+        }
+    }
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA1, s->str, (gssize)s->len);
+}
+
+/* Loading */
+
+static gboolean
+read_box (DensitoRoi  *roi,
+          JsonArray   *points,
+          double      *pts,
+          guint        n)
+{
+  if (g_strcmp0 (roi->shape_type, "rectangle") == 0 && n == 2)
+    {
+      roi->box.cx = (pts[0] + pts[2]) / 2.0;
+      roi->box.cy = (pts[1] + pts[3]) / 2.0;
+      roi->box.width = fabs (pts[2] - pts[0]);
+      roi->box.height = fabs (pts[3] - pts[1]);
+      roi->box.angle = 0.0;
+      return TRUE;
+    }
+  if ((g_strcmp0 (roi->shape_type, "polygon") == 0 ||
+       g_strcmp0 (roi->shape_type, "oriented_rectangle") == 0) && n == 4)
+    return densito_box_from_polygon (pts, 4, &roi->box);
+  return FALSE;
+}
+
+static gboolean
+is_number (JsonNode *n)
+{
+  GType t;
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  t = json_node_get_value_type (n);
+  return t == G_TYPE_DOUBLE || t == G_TYPE_INT64;
+}
+
+static gboolean
+parse_box_json (JsonObject *o,
+                DensitoBox *box)
+{
+  if (o == NULL)
+    return FALSE;
+  for (guint i = 0; i < 5; i++)
+    {
+      static const char *names[] = { "cx", "cy", "width", "height", "angle" };
+      if (!is_number (json_object_get_member (o, names[i])))
+        return FALSE;
+    }
+  box->cx = json_object_get_double_member (o, "cx");
+  box->cy = json_object_get_double_member (o, "cy");
+  box->width = json_object_get_double_member (o, "width");
+  box->height = json_object_get_double_member (o, "height");
+  box->angle = json_object_get_double_member (o, "angle");
+  return TRUE;
+}
+
+static const char *
+string_member (JsonObject *o,
+               const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+
+/* Fills the sidecar from a parsed document; on any problem returns FALSE
+ * with *why set, and the caller treats the file as broken. */
+static gboolean
+parse_document (DensitoSidecar *self,
+                JsonNode       *root_node,
+                char          **why)
+{
+  JsonObject *root;
+  JsonNode *shapes_node;
+  JsonArray *shapes;
+  JsonObject *densito;
+  JsonObject *prov;
+  g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_shapes;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root_node))
+    {
+      *why = g_strdup (_("the file is not a JSON object"));
+      return FALSE;
+    }
+  root = json_node_get_object (root_node);
+
+  shapes_node = json_object_get_member (root, "shapes");
+  if (shapes_node != NULL && !JSON_NODE_HOLDS_ARRAY (shapes_node) && !JSON_NODE_HOLDS_NULL (shapes_node))
+    {
+      *why = g_strdup (_("“shapes” is not a list"));
+      return FALSE;
+    }
+  shapes = shapes_node && JSON_NODE_HOLDS_ARRAY (shapes_node) ? json_node_get_array (shapes_node) : NULL;
+  n_shapes = shapes ? json_array_get_length (shapes) : 0;
+  if (n_shapes > DENSITO_SIDECAR_MAX_SHAPES)
+    {
+      *why = g_strdup_printf (_("it has %u shapes, more than the %u Densito reads"),
+                              n_shapes, DENSITO_SIDECAR_MAX_SHAPES);
+      return FALSE;
+    }
+
+  densito = json_object_has_member (root, "densito") &&
+            JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "densito"))
+            ? json_object_get_object_member (root, "densito") : NULL;
+  prov = densito && json_object_has_member (densito, "shapes") &&
+         JSON_NODE_HOLDS_OBJECT (json_object_get_member (densito, "shapes"))
+         ? json_object_get_object_member (densito, "shapes") : NULL;
+
+  /* The image the sidecar was made for. */
+  if (densito != NULL && json_object_has_member (densito, "image") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (densito, "image")))
+    {
+      JsonObject *img = json_object_get_object_member (densito, "image");
+      if (is_number (json_object_get_member (img, "width")) && is_number (json_object_get_member (img, "height")) &&
+          self->image_width > 0 &&
+          ((guint)json_object_get_int_member (img, "width") != self->image_width ||
+           (guint)json_object_get_int_member (img, "height") != self->image_height))
+        self->image_mismatch = TRUE;
+    }
+  if (self->image_width > 0 && is_number (json_object_get_member (root, "imageWidth")) &&
+      is_number (json_object_get_member (root, "imageHeight")) &&
+      ((guint)json_object_get_int_member (root, "imageWidth") != self->image_width ||
+       (guint)json_object_get_int_member (root, "imageHeight") != self->image_height))
+    self->image_mismatch = TRUE;
+
+  for (guint i = 0; i < n_shapes; i++)
+    {
+      JsonNode *node = json_array_get_element (shapes, i);
+      JsonObject *shape;
+      JsonNode *points_node;
+      JsonArray *points;
+      const char *label;
+      const char *type;
+      g_autofree double *pts = NULL;
+      g_autofree char *fp = NULL;
+      guint n_points;
+      DensitoRoi *roi;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          *why = g_strdup_printf (_("shape %u is not an object"), i + 1);
+          return FALSE;
+        }
+      shape = json_node_get_object (node);
+      label = string_member (shape, "label");
+      if (label == NULL)
+        {
+          *why = g_strdup_printf (_("shape %u has no text label"), i + 1);
+          return FALSE;
+        }
+      type = json_object_has_member (shape, "shape_type") ? string_member (shape, "shape_type") : "polygon";
+      if (type == NULL)
+        {
+          *why = g_strdup_printf (_("shape %u (%s): “shape_type” is not text"), i + 1, label);
+          return FALSE;
+        }
+      points_node = json_object_get_member (shape, "points");
+      if (points_node == NULL || !JSON_NODE_HOLDS_ARRAY (points_node))
+        {
+          *why = g_strdup_printf (_("shape %u (%s): “points” is not a list"), i + 1, label);
+          return FALSE;
+        }
+      points = json_node_get_array (points_node);
+      n_points = json_array_get_length (points);
+      pts = g_new0 (double, 2 * MAX (n_points, 1));
+      for (guint k = 0; k < n_points; k++)
+        {
+          JsonNode *pn = json_array_get_element (points, k);
+          JsonArray *pt = JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
+
+          if (pt == NULL || json_array_get_length (pt) != 2 ||
+              !is_number (json_array_get_element (pt, 0)) || !is_number (json_array_get_element (pt, 1)))
+            {
+              *why = g_strdup_printf (_("shape %u (%s): point %u is not a pair of numbers"), i + 1, label, k + 1);
+              return FALSE;
+            }
+          pts[2 * k] = json_array_get_double_element (pt, 0);
+          pts[2 * k + 1] = json_array_get_double_element (pt, 1);
+          if (!isfinite (pts[2 * k]) || !isfinite (pts[2 * k + 1]) ||
+              (self->image_width > 0 &&
+               (pts[2 * k] < -(double)self->image_width || pts[2 * k] > 2.0 * self->image_width ||
+                pts[2 * k + 1] < -(double)self->image_height || pts[2 * k + 1] > 2.0 * self->image_height)))
+            {
+              *why = g_strdup_printf (_("shape %u (%s): point %u (%g, %g) is far outside the %u×%u image"),
+                                      i + 1, label, k + 1, pts[2 * k], pts[2 * k + 1],
+                                      self->image_width, self->image_height);
+              return FALSE;
+            }
+        }
+
+      roi = g_new0 (DensitoRoi, 1);
+      roi->label = g_strdup (label);
+      roi->shape_type = g_strdup (type);
+      roi->json = json_object_ref (shape);
+      roi->kind = read_box (roi, points, pts, n_points) ? DENSITO_SHAPE_BOX : DENSITO_SHAPE_OTHER;
+      roi->source = DENSITO_SOURCE_IMPORTED;
+      g_ptr_array_add (self->rois, roi);
+
+      if (roi->kind == DENSITO_SHAPE_BOX && (roi->box.width < 0.5 || roi->box.height < 0.5))
+        {
+          *why = g_strdup_printf (_("shape %u (%s) is a degenerate box of %g×%g pixels"),
+                                  i + 1, label, roi->box.width, roi->box.height);
+          return FALSE;
+        }
+
+      /* Provenance, matched by fingerprint. */
+      fp = fingerprint (label, points);
+      if (prov != NULL)
+        {
+          g_autoptr(GList) keys = json_object_get_members (prov);
+          for (GList *l = keys; l; l = l->next)
+            {
+              JsonNode *pn = json_object_get_member (prov, l->data);
+              JsonObject *p = JSON_NODE_HOLDS_OBJECT (pn) ? json_node_get_object (pn) : NULL;
+              const char *src;
+
+              if (p == NULL || g_hash_table_contains (used, l->data) ||
+                  g_strcmp0 (string_member (p, "fingerprint"), fp) != 0)
+                continue;
+              g_hash_table_add (used, l->data);
+              roi->key = g_strdup (l->data);
+              src = string_member (p, "source");
+              for (guint s = 0; src && s < G_N_ELEMENTS (source_names); s++)
+                if (strcmp (src, source_names[s]) == 0)
+                  roi->source = s;
+              roi->by = g_strdup (string_member (p, "by"));
+              roi->at = g_strdup (string_member (p, "at"));
+              if (json_object_has_member (p, "original") &&
+                  JSON_NODE_HOLDS_OBJECT (json_object_get_member (p, "original")))
+                roi->has_original = parse_box_json (json_object_get_object_member (p, "original"),
+                                                    &roi->original);
+              break;
+            }
+        }
+    }
+
+  /* Keys for shapes without provenance, after the matched ones are known. */
+  for (guint i = 0; i < self->rois->len; i++)
+    {
+      DensitoRoi *roi = g_ptr_array_index (self->rois, i);
+      if (roi->key == NULL)
+        roi->key = make_key (self);
+    }
+
+  if (densito != NULL && json_object_has_member (densito, "review") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (densito, "review")))
+    {
+      JsonObject *r = json_object_get_object_member (densito, "review");
+      DensitoReviewStatus status;
+
+      if (densito_review_status_from_string (string_member (r, "status"), &status))
+        self->review.status = status;
+      self->review.reason = g_strdup (string_member (r, "reason"));
+      self->review.by = g_strdup (string_member (r, "by"));
+      self->review.at = g_strdup (string_member (r, "at"));
+    }
+
+  self->root = json_object_ref (root);
+  return TRUE;
+}
+
+static void
+mark_broken (DensitoSidecar     *self,
+             DensitoDiagnostics *diagnostics,
+             const char         *why)
+{
+  g_autofree char *display = g_filename_display_name (self->path);
+  g_autofree char *detail = g_strdup_printf (_("cannot read the annotations (%s); they open empty, and the file "
+                                               "is kept as a .broken copy before it is ever overwritten"), why);
+
+  self->broken = TRUE;
+  g_ptr_array_set_size (self->rois, 0);
+  g_clear_pointer (&self->root, json_object_unref);
+  if (diagnostics != NULL)
+    densito_diagnostics_add (diagnostics, DENSITO_DIAG_IO, display, 0, NULL, NULL, 0, detail);
+}
+
+/**
+ * densito_sidecar_load_from_data:
+ *
+ * Like densito_sidecar_load(), from bytes already read. Never fails: a
+ * document that is not a valid sidecar gives an empty, broken sidecar
+ * and a diagnostic.
+ */
+DensitoSidecar *
+densito_sidecar_load_from_data (const char         *data,
+                                gsize               len,
+                                const char         *image_path,
+                                const char         *sidecar_path,
+                                guint               image_width,
+                                guint               image_height,
+                                DensitoDiagnostics *diagnostics)
+{
+  g_autoptr(DensitoSidecar) self = densito_sidecar_new (image_path, sidecar_path, image_width, image_height);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *why = NULL;
+
+  self->on_disk = TRUE;
+  self->disk_size = (goffset)len;
+  self->disk_sha256 = sha256_hex (data, len);
+
+  if (len > DENSITO_SIDECAR_MAX_BYTES)
+    why = g_strdup_printf (_("it is %" G_GSIZE_FORMAT " bytes, more than the 16 MiB Densito reads"), len);
+  else if (!json_parser_load_from_data (parser, data, (gssize)len, &error))
+    why = g_strdup_printf (_("not valid JSON: %s"), error->message);
+  else if (!parse_document (self, json_parser_get_root (parser), &why))
+    g_assert (why != NULL);
+
+  if (why != NULL)
+    mark_broken (self, diagnostics, why);
+  else if (self->image_mismatch && diagnostics != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (self->path);
+      densito_diagnostics_add (diagnostics, DENSITO_DIAG_IO, display, 0, NULL, NULL, 0,
+                               _("the annotations were made for an image of another size; check them "
+                                 "before you trust them"));
+    }
+
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+stat_file (const char *path,
+           goffset    *size,
+           gint64     *mtime_us,
+           gboolean   *exists,
+           GError    **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GFileInfo) info = g_file_query_info (file,
+                                                 G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                                                 G_FILE_ATTRIBUTE_TIME_MODIFIED ","
+                                                 G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC,
+                                                 G_FILE_QUERY_INFO_NONE, NULL, &local_error);
+
+  if (info == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          *exists = FALSE;
+          return TRUE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  *exists = TRUE;
+  *size = g_file_info_get_size (info);
+  *mtime_us = (gint64)g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED) * G_USEC_PER_SEC +
+              g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC);
+  return TRUE;
+}
+
+/**
+ * densito_sidecar_load:
+ * @sidecar_path: (nullable): default: `<image stem>.json` beside the image
+ * @image_width: the image's size, or 0 when unknown
+ *
+ * Reads the sidecar of an image. A missing file gives an empty sidecar;
+ * a file that is not a valid sidecar gives an empty, broken one and a
+ * diagnostic. Fails only when the file exists but cannot be read.
+ */
+DensitoSidecar *
+densito_sidecar_load (const char          *image_path,
+                      const char          *sidecar_path,
+                      guint                image_width,
+                      guint                image_height,
+                      DensitoDiagnostics  *diagnostics,
+                      GCancellable        *cancellable,
+                      GError             **error)
+{
+  g_autofree char *path = sidecar_path ? g_strdup (sidecar_path) : densito_sidecar_path_for_image (image_path, NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(GError) local_error = NULL;
+  DensitoSidecar *self;
+  gboolean exists = FALSE;
+  goffset size = 0;
+  gint64 mtime = 0;
+  gsize len = 0;
+
+  g_return_val_if_fail (image_path != NULL, NULL);
+
+  if (!stat_file (path, &size, &mtime, &exists, &local_error))
+    goto unreadable;
+  if (!exists)
+    return densito_sidecar_new (image_path, path, image_width, image_height);
+
+  if (size > DENSITO_SIDECAR_MAX_BYTES)
+    {
+      /* Not read at all; only hashed, so a later save can tell whether it changed. */
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autoptr(GFileInputStream) in = g_file_read (file, cancellable, &local_error);
+      g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autofree guchar *buf = g_malloc (1 << 16);
+      g_autofree char *why = NULL;
+      gssize n;
+
+      if (in == NULL)
+        goto unreadable;
+      while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, 1 << 16, cancellable, &local_error)) > 0)
+        g_checksum_update (sum, buf, (gsize)n);
+      if (n < 0)
+        goto unreadable;
+
+      self = densito_sidecar_new (image_path, path, image_width, image_height);
+      self->on_disk = TRUE;
+      self->disk_size = size;
+      self->disk_mtime_us = mtime;
+      self->disk_sha256 = g_strdup (g_checksum_get_string (sum));
+      why = g_strdup_printf (_("it is %" G_GINT64_FORMAT " bytes, more than the 16 MiB Densito reads"), (gint64)size);
+      mark_broken (self, diagnostics, why);
+      return self;
+    }
+
+  if (!g_file_get_contents (path, &data, &len, &local_error))
+    goto unreadable;
+
+  self = densito_sidecar_load_from_data (data, len, image_path, path, image_width, image_height, diagnostics);
+  self->disk_mtime_us = mtime;
+  return self;
+
+unreadable:
+  {
+    g_autofree char *display = g_filename_display_name (path);
+    g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_WRITE,
+                 _("%s: cannot read the annotations: %s"), display, local_error->message);
+    return NULL;
+  }
+}
+
+/* Saving */
+
+static JsonNode *
+box_to_json (const DensitoBox *box)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "cx");
+  json_builder_add_double_value (b, box->cx);
+  json_builder_set_member_name (b, "cy");
+  json_builder_add_double_value (b, box->cy);
+  json_builder_set_member_name (b, "width");
+  json_builder_add_double_value (b, box->width);
+  json_builder_set_member_name (b, "height");
+  json_builder_add_double_value (b, box->height);
+  json_builder_set_member_name (b, "angle");
+  json_builder_add_double_value (b, box->angle);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static JsonArray *
+points_for_box (const DensitoBox *box,
+                gboolean          rectangle)
+{
+  JsonArray *points = json_array_new ();
+  double xy[8];
+  guint n = rectangle ? 2 : 4;
+
+  if (rectangle)
+    {
+      xy[0] = box->cx - box->width / 2.0;
+      xy[1] = box->cy - box->height / 2.0;
+      xy[2] = box->cx + box->width / 2.0;
+      xy[3] = box->cy + box->height / 2.0;
+    }
+  else
+    densito_box_corners (box, xy);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonArray *pt = json_array_new ();
+      json_array_add_double_element (pt, xy[2 * i]);
+      json_array_add_double_element (pt, xy[2 * i + 1]);
+      json_array_add_array_element (points, pt);
+    }
+  return points;
+}
+
+/* The shape as labelme writes it, keeping every key it had; points are
+ * written anew only when the box differs from what they say, so an
+ * unedited file saves back byte for byte. */
+static JsonObject *
+shape_to_json (const DensitoRoi *roi)
+{
+  JsonObject *shape = json_object_new ();
+  JsonArray *old_points = NULL;
+  gboolean keep_points = FALSE;
+  const char *type = roi->shape_type ? roi->shape_type : "polygon";
+
+  if (roi->json != NULL)
+    {
+      JsonNode *pn = json_object_get_member (roi->json, "points");
+      old_points = pn && JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
+    }
+
+  if (roi->kind == DENSITO_SHAPE_OTHER)
+    keep_points = TRUE;
+  else if (old_points != NULL)
+    {
+      DensitoRoi probe = *roi;
+      guint n = json_array_get_length (old_points);
+      g_autofree double *pts = g_new0 (double, 2 * MAX (n, 1));
+
+      for (guint k = 0; k < n; k++)
+        {
+          JsonArray *pt = json_array_get_array_element (old_points, k);
+          pts[2 * k] = json_array_get_double_element (pt, 0);
+          pts[2 * k + 1] = json_array_get_double_element (pt, 1);
+        }
+      probe.box = (DensitoBox) { 0 };
+      keep_points = read_box (&probe, old_points, pts, n) &&
+                    memcmp (&probe.box, &roi->box, sizeof roi->box) == 0;
+    }
+
+  if (!keep_points)
+    {
+      /* An axis-aligned box is labelme's rectangle; a rotated one is the
+       * polygon of its four corners, which every labelme reads. */
+      if (roi->box.angle == 0.0 && (roi->json == NULL || g_strcmp0 (type, "rectangle") == 0 ||
+                                    g_strcmp0 (type, "polygon") == 0))
+        type = "rectangle";
+      else if (g_strcmp0 (type, "oriented_rectangle") != 0)
+        type = "polygon";
+    }
+
+  /* Known keys in labelme's order first, then the rest as they were. */
+  json_object_set_string_member (shape, "label", roi->label);
+  if (keep_points)
+    json_object_set_array_member (shape, "points", json_array_ref (old_points));
+  else
+    json_object_set_array_member (shape, "points", points_for_box (&roi->box, strcmp (type, "rectangle") == 0));
+  if (roi->json != NULL && json_object_has_member (roi->json, "group_id"))
+    json_object_set_member (shape, "group_id", json_node_copy (json_object_get_member (roi->json, "group_id")));
+  else
+    json_object_set_null_member (shape, "group_id");
+  json_object_set_string_member (shape, "shape_type", type);
+  if (roi->json != NULL && json_object_has_member (roi->json, "flags"))
+    json_object_set_member (shape, "flags", json_node_copy (json_object_get_member (roi->json, "flags")));
+  else
+    json_object_set_object_member (shape, "flags", json_object_new ());
+
+  if (roi->json != NULL)
+    {
+      g_autoptr(GList) members = json_object_get_members (roi->json);
+      for (GList *l = members; l; l = l->next)
+        if (!json_object_has_member (shape, l->data))
+          json_object_set_member (shape, l->data, json_node_copy (json_object_get_member (roi->json, l->data)));
+    }
+  return shape;
+}
+
+static JsonObject *
+densito_to_json (DensitoSidecar *self,
+                 JsonArray      *shapes)
+{
+  JsonObject *d = json_object_new ();
+  JsonObject *image = json_object_new ();
+  JsonObject *review = json_object_new ();
+  JsonObject *prov = json_object_new ();
+
+  json_object_set_int_member (d, "version", DENSITO_FORMAT_VERSION);
+
+  json_object_set_int_member (image, "width", self->image_width);
+  json_object_set_int_member (image, "height", self->image_height);
+  if (self->image_sha256 != NULL)
+    json_object_set_string_member (image, "sha256", self->image_sha256);
+  else
+    json_object_set_null_member (image, "sha256");
+  json_object_set_object_member (d, "image", image);
+
+  json_object_set_string_member (review, "status", review_names[self->review.status]);
+  json_object_set_string_member (review, "reason", self->review.reason);
+  json_object_set_string_member (review, "by", self->review.by);
+  json_object_set_string_member (review, "at", self->review.at);
+  json_object_set_object_member (d, "review", review);
+
+  for (guint i = 0; i < self->rois->len; i++)
+    {
+      DensitoRoi *roi = g_ptr_array_index (self->rois, i);
+      JsonObject *shape = json_array_get_object_element (shapes, i);
+      JsonObject *p = json_object_new ();
+      g_autofree char *fp = fingerprint (roi->label, json_object_get_array_member (shape, "points"));
+
+      json_object_set_string_member (p, "fingerprint", fp);
+      json_object_set_string_member (p, "source", source_names[roi->source]);
+      json_object_set_string_member (p, "by", roi->by);
+      json_object_set_string_member (p, "at", roi->at);
+      if (roi->has_original)
+        json_object_set_member (p, "original", box_to_json (&roi->original));
+      json_object_set_object_member (prov, roi->key, p);
+    }
+  json_object_set_object_member (d, "shapes", prov);
+  return d;
+}
+
+/**
+ * densito_sidecar_to_data:
+ *
+ * Returns: (transfer full): the sidecar as labelme JSON
+ */
+char *
+densito_sidecar_to_data (DensitoSidecar *self,
+                         gsize          *len)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *root = json_object_new ();
+  JsonArray *shapes = json_array_new ();
+  g_autofree char *image_name = g_path_get_basename (self->image_path);
+  g_autofree char *sidecar_dir = g_path_get_dirname (self->path);
+  g_autofree char *image_dir = g_path_get_dirname (self->image_path);
+  g_autofree char *image_rel = NULL;
+  static const char *order[] = { "version", "flags", "shapes", "imagePath", "imageData",
+                                 "imageHeight", "imageWidth", "densito" };
+
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+
+  for (guint i = 0; i < self->rois->len; i++)
+    json_array_add_object_element (shapes, shape_to_json (g_ptr_array_index (self->rois, i)));
+
+  /* imagePath is relative to the sidecar's folder, as labelme writes it. */
+  if (g_strcmp0 (sidecar_dir, image_dir) == 0)
+    image_rel = g_strdup (image_name);
+  else
+    {
+      g_autoptr(GFile) from = g_file_new_for_path (sidecar_dir);
+      g_autoptr(GFile) to = g_file_new_for_path (self->image_path);
+      image_rel = g_file_get_relative_path (from, to);
+      if (image_rel == NULL)
+        {
+          /* Not below the sidecar's folder: walk up with "..". */
+          g_autoptr(GString) rel = g_string_new (NULL);
+          g_autoptr(GFile) dir = g_file_new_for_path (sidecar_dir);
+          while (dir != NULL && (image_rel = g_file_get_relative_path (dir, to)) == NULL)
+            {
+              GFile *parent = g_file_get_parent (dir);
+              g_string_append (rel, "../");
+              g_object_unref (dir);
+              dir = parent;
+            }
+          if (image_rel != NULL)
+            {
+              g_string_append (rel, image_rel);
+              g_free (image_rel);
+              image_rel = g_strdup (rel->str);
+            }
+          else
+            image_rel = g_strdup (self->image_path);
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      const char *k = order[i];
+
+      if (strcmp (k, "version") == 0)
+        {
+          const char *v = string_member (self->root, "version");
+          json_object_set_string_member (root, k, v ? v : LABELME_VERSION);
+        }
+      else if (strcmp (k, "flags") == 0)
+        {
+          if (self->root && json_object_has_member (self->root, k))
+            json_object_set_member (root, k, json_node_copy (json_object_get_member (self->root, k)));
+          else
+            json_object_set_object_member (root, k, json_object_new ());
+        }
+      else if (strcmp (k, "shapes") == 0)
+        json_object_set_array_member (root, k, json_array_ref (shapes));
+      else if (strcmp (k, "imagePath") == 0)
+        json_object_set_string_member (root, k, image_rel);
+      else if (strcmp (k, "imageData") == 0)
+        {
+          /* Kept as a labelme user embedded it. */
+          if (self->root && json_object_has_member (self->root, k))
+            json_object_set_member (root, k, json_node_copy (json_object_get_member (self->root, k)));
+          else
+            json_object_set_null_member (root, k);
+        }
+      else if (strcmp (k, "imageHeight") == 0)
+        json_object_set_int_member (root, k, self->image_height);
+      else if (strcmp (k, "imageWidth") == 0)
+        json_object_set_int_member (root, k, self->image_width);
+      else
+        json_object_set_object_member (root, k, densito_to_json (self, shapes));
+    }
+
+  if (self->root != NULL)
+    {
+      g_autoptr(GList) members = json_object_get_members (self->root);
+      for (GList *l = members; l; l = l->next)
+        if (!json_object_has_member (root, l->data))
+          json_object_set_member (root, l->data, json_node_copy (json_object_get_member (self->root, l->data)));
+    }
+
+  json_array_unref (shapes);
+  json_node_take_object (node, root);
+  json_generator_set_root (gen, node);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  return json_generator_to_data (gen, len);
+}
+
+static gboolean
+ensure_image_hash (DensitoSidecar *self)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (self->image_sha256 != NULL)
+    return TRUE;
+  if (!g_file_get_contents (self->image_path, &data, &len, NULL))
+    return FALSE;
+  self->image_sha256 = sha256_hex (data, len);
+  return TRUE;
+}
+
+/**
+ * densito_sidecar_check_image_hash:
+ *
+ * Compares the image's SHA-256 with the one the sidecar was saved with.
+ * Returns %FALSE with @error set when they differ.
+ */
+gboolean
+densito_sidecar_check_image_hash (DensitoSidecar  *self,
+                                  GError         **error)
+{
+  const char *stored = NULL;
+  JsonObject *d = self->root && json_object_has_member (self->root, "densito") &&
+                  JSON_NODE_HOLDS_OBJECT (json_object_get_member (self->root, "densito"))
+                  ? json_object_get_object_member (self->root, "densito") : NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *actual = NULL;
+  gsize len;
+
+  if (d != NULL && json_object_has_member (d, "image") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (d, "image")))
+    stored = string_member (json_object_get_object_member (d, "image"), "sha256");
+  if (stored == NULL)
+    return TRUE;
+  if (!g_file_get_contents (self->image_path, &data, &len, error))
+    return FALSE;
+  actual = sha256_hex (data, len);
+  if (strcmp (actual, stored) != 0)
+    {
+      g_autofree char *display = g_filename_display_name (self->path);
+      self->image_mismatch = TRUE;
+      g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT,
+                   _("%s: the annotations were saved for another version of the image"), display);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* TRUE when the file on disk is still the one loaded or last saved. On a
+ * change the other writer's bytes are kept for densito_sidecar_dup_theirs(). */
+static gboolean
+check_disk (DensitoSidecar  *self,
+            GError         **error)
+{
+  g_autofree char *display = g_filename_display_name (self->path);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *hash = NULL;
+  gboolean exists = FALSE;
+  goffset size = 0;
+  gint64 mtime = 0;
+  gsize len = 0;
+
+  if (!stat_file (self->path, &size, &mtime, &exists, &local_error))
+    {
+      g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_WRITE,
+                   _("%s: cannot check the file before saving: %s"), display, local_error->message);
+      return FALSE;
+    }
+
+  if (!exists && !self->on_disk)
+    return TRUE;
+  if (!exists)
+    {
+      g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT,
+                   _("%s was deleted by someone else since it was opened; save again to write it anew"),
+                   display);
+      self->on_disk = FALSE;
+      g_clear_pointer (&self->disk_sha256, g_free);
+      return FALSE;
+    }
+
+  if (!g_file_get_contents (self->path, &data, &len, &local_error))
+    {
+      g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_WRITE,
+                   _("%s: cannot check the file before saving: %s"), display, local_error->message);
+      return FALSE;
+    }
+  hash = sha256_hex (data, len);
+
+  if (self->on_disk && size == self->disk_size && mtime == self->disk_mtime_us &&
+      g_strcmp0 (hash, self->disk_sha256) == 0)
+    return TRUE;
+
+  g_free (self->theirs_data);
+  self->theirs_data = g_steal_pointer (&data);
+  self->theirs_len = len;
+  g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT,
+               _("%s was changed by someone else since it was opened; your changes were not written"),
+               display);
+  return FALSE;
+}
+
+static gboolean
+keep_broken_copy (DensitoSidecar  *self,
+                  GError         **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
+  g_autofree char *backup = g_strdup_printf ("%s.broken-%s", self->path, stamp);
+  g_autoptr(GFile) from = g_file_new_for_path (self->path);
+  g_autoptr(GFile) to = g_file_new_for_path (backup);
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error))
+    {
+      g_autofree char *display = g_filename_display_name (backup);
+      g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_WRITE,
+                   _("%s: cannot keep a copy of the unreadable annotations, so they were not "
+                     "overwritten: %s"), display, local_error->message);
+      return FALSE;
+    }
+  g_free (self->backup_path);
+  self->backup_path = g_steal_pointer (&backup);
+  return TRUE;
+}
+
+/**
+ * densito_sidecar_save:
+ *
+ * Writes the sidecar atomically. Fails with %DENSITO_SIDECAR_ERROR_CONFLICT
+ * when the file changed on disk since it was loaded (see
+ * densito_sidecar_dup_theirs()), and with %DENSITO_SIDECAR_ERROR_READ_ONLY
+ * when its folder cannot be written.
+ */
+gboolean
+densito_sidecar_save (DensitoSidecar  *self,
+                      GCancellable    *cancellable,
+                      GError         **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *display = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize len;
+  gboolean exists;
+
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), FALSE);
+
+  if (!check_disk (self, error))
+    return FALSE;
+
+  if (self->broken && self->on_disk && self->backup_path == NULL && !keep_broken_copy (self, error))
+    return FALSE;
+
+  ensure_image_hash (self);
+  data = densito_sidecar_to_data (self, &len);
+  display = g_filename_display_name (self->path);
+
+  if (!g_file_set_contents_full (self->path, data, (gssize)len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0644, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_PERM) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ROFS))
+        g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_READ_ONLY,
+                     _("%s: the folder cannot be written (%s); choose an annotations folder to keep "
+                       "annotations elsewhere"), display, local_error->message);
+      else
+        g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_WRITE,
+                     _("%s: cannot save the annotations: %s"), display, local_error->message);
+      return FALSE;
+    }
+
+  g_free (self->disk_sha256);
+  self->disk_sha256 = sha256_hex (data, len);
+  self->disk_size = (goffset)len;
+  if (!stat_file (self->path, &self->disk_size, &self->disk_mtime_us, &exists, NULL))
+    self->disk_mtime_us = 0;
+  self->on_disk = TRUE;
+  self->broken = FALSE;
+
+  /* What was written is now what unknown keys come from. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    if (json_parser_load_from_data (parser, data, (gssize)len, NULL))
+      {
+        g_clear_pointer (&self->root, json_object_unref);
+        self->root = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+      }
+  }
+  return TRUE;
+}
+
+/* Accessors */
+
+const char *
+densito_sidecar_get_path (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+  return self->path;
+}
+
+const char *
+densito_sidecar_get_image_path (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+  return self->image_path;
+}
+
+gboolean
+densito_sidecar_exists_on_disk (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), FALSE);
+  return self->on_disk;
+}
+
+gboolean
+densito_sidecar_is_broken (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), FALSE);
+  return self->broken;
+}
+
+const char *
+densito_sidecar_get_backup_path (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+  return self->backup_path;
+}
+
+gboolean
+densito_sidecar_get_image_mismatch (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), FALSE);
+  return self->image_mismatch;
+}
+
+guint
+densito_sidecar_get_n_rois (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), 0);
+  return self->rois->len;
+}
+
+const DensitoRoi *
+densito_sidecar_get_roi (DensitoSidecar *self,
+                         guint           i)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+  g_return_val_if_fail (i < self->rois->len, NULL);
+  return g_ptr_array_index (self->rois, i);
+}
+
+int
+densito_sidecar_find_roi (DensitoSidecar *self,
+                          const char     *key)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), -1);
+
+  for (guint i = 0; i < self->rois->len; i++)
+    if (g_strcmp0 (((DensitoRoi *)g_ptr_array_index (self->rois, i))->key, key) == 0)
+      return (int)i;
+  return -1;
+}
+
+const DensitoReview *
+densito_sidecar_get_review (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+  return &self->review;
+}
+
+/**
+ * densito_sidecar_dup_theirs:
+ *
+ * Returns: (transfer full) (nullable): after a conflict, the version on
+ * disk that someone else wrote
+ */
+DensitoSidecar *
+densito_sidecar_dup_theirs (DensitoSidecar *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+
+  if (self->theirs_data == NULL)
+    return NULL;
+  return densito_sidecar_load_from_data (self->theirs_data, self->theirs_len, self->image_path,
+                                         self->path, self->image_width, self->image_height, NULL);
+}
+
+static char *
+now_iso8601 (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  return g_date_time_format_iso8601 (now);
+}
+
+/**
+ * densito_sidecar_insert_roi:
+ *
+ * Inserts a copy of @roi; a ROI without a key gets one, and one without
+ * an author is credited to the operator now.
+ *
+ * Returns: the position it was inserted at
+ */
+guint
+densito_sidecar_insert_roi (DensitoSidecar   *self,
+                            guint             position,
+                            const DensitoRoi *roi)
+{
+  DensitoRoi *copy;
+
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), 0);
+  g_return_val_if_fail (roi != NULL, 0);
+
+  copy = densito_roi_copy (roi);
+  if (copy->key == NULL || densito_sidecar_find_roi (self, copy->key) >= 0)
+    {
+      g_free (copy->key);
+      copy->key = make_key (self);
+    }
+  if (copy->by == NULL && copy->source == DENSITO_SOURCE_OPERATOR)
+    {
+      copy->by = g_strdup (self->operator_name);
+      copy->at = now_iso8601 ();
+    }
+  position = MIN (position, self->rois->len);
+  g_ptr_array_insert (self->rois, (gint)position, copy);
+  return position;
+}
+
+void
+densito_sidecar_remove_roi (DensitoSidecar  *self,
+                            guint            i,
+                            DensitoRoi     **removed)
+{
+  g_return_if_fail (DENSITO_IS_SIDECAR (self));
+  g_return_if_fail (i < self->rois->len);
+
+  if (removed != NULL)
+    *removed = g_ptr_array_steal_index (self->rois, i);
+  else
+    g_ptr_array_remove_index (self->rois, i);
+}
+
+/**
+ * densito_sidecar_set_roi_box:
+ * @label: (nullable): a new label, or %NULL to keep it
+ *
+ * Changes a box. The first change by an operator keeps the geometry it
+ * replaced as the original, for provenance.
+ */
+void
+densito_sidecar_set_roi_box (DensitoSidecar   *self,
+                             guint             i,
+                             const DensitoBox *box,
+                             const char       *label)
+{
+  DensitoRoi *roi;
+
+  g_return_if_fail (DENSITO_IS_SIDECAR (self));
+  g_return_if_fail (i < self->rois->len);
+
+  roi = g_ptr_array_index (self->rois, i);
+  if (box != NULL && memcmp (box, &roi->box, sizeof *box) != 0)
+    {
+      if (!roi->has_original && roi->source != DENSITO_SOURCE_OPERATOR)
+        {
+          roi->has_original = TRUE;
+          roi->original = roi->box;
+        }
+      roi->box = *box;
+      roi->kind = DENSITO_SHAPE_BOX;
+    }
+  if (label != NULL && g_strcmp0 (label, roi->label) != 0)
+    {
+      g_free (roi->label);
+      roi->label = g_strdup (label);
+    }
+  g_free (roi->by);
+  g_free (roi->at);
+  roi->by = g_strdup (self->operator_name);
+  roi->at = now_iso8601 ();
+}
+
+/* Replaces a ROI wholesale, for undo and redo: provenance is restored
+ * with it, bit for bit. */
+void
+densito_sidecar_replace_roi (DensitoSidecar   *self,
+                             guint             i,
+                             const DensitoRoi *roi)
+{
+  g_return_if_fail (DENSITO_IS_SIDECAR (self));
+  g_return_if_fail (i < self->rois->len);
+
+  densito_roi_free (g_ptr_array_index (self->rois, i));
+  g_ptr_array_index (self->rois, i) = densito_roi_copy (roi);
+}
+
+void
+densito_sidecar_set_review (DensitoSidecar      *self,
+                            const DensitoReview *review)
+{
+  g_return_if_fail (DENSITO_IS_SIDECAR (self));
+  g_return_if_fail (review != NULL);
+
+  self->review.status = review->status;
+  g_free (self->review.reason);
+  g_free (self->review.by);
+  g_free (self->review.at);
+  self->review.reason = g_strdup (review->reason);
+  self->review.by = g_strdup (review->by);
+  self->review.at = g_strdup (review->at);
+}
+
+void
+densito_sidecar_set_operator (DensitoSidecar *self,
+                              const char     *name)
+{
+  g_return_if_fail (DENSITO_IS_SIDECAR (self));
+
+  g_free (self->operator_name);
+  self->operator_name = g_strdup (name);
+}
+
+const char *
+densito_review_status_to_string (DensitoReviewStatus status)
+{
+  return (guint)status < G_N_ELEMENTS (review_names) ? review_names[status] : "unreviewed";
+}
+
+gboolean
+densito_review_status_from_string (const char          *text,
+                                   DensitoReviewStatus *status)
+{
+  for (guint i = 0; text && i < G_N_ELEMENTS (review_names); i++)
+    if (g_ascii_strcasecmp (text, review_names[i]) == 0)
+      {
+        *status = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+densito_source_to_string (DensitoSource source)
+{
+  return (guint)source < G_N_ELEMENTS (source_names) ? source_names[source] : "imported";
+}
