@@ -24,6 +24,11 @@ struct _DensitoDataset
   DensitoTable       *table;
   DensitoImageIndex  *images;
   DensitoDiagnostics *diagnostics;
+  char               *annotations_dir;
+  /* Per image: review status and number of shapes of its sidecar. */
+  guint8             *image_review;
+  guint              *image_rois;
+  DensitoAnnotationCounts annotation_counts;
 };
 
 G_DEFINE_FINAL_TYPE (DensitoDataset, densito_dataset, G_TYPE_OBJECT)
@@ -37,6 +42,9 @@ densito_dataset_finalize (GObject *object)
   g_clear_object (&self->images);
   g_clear_object (&self->diagnostics);
   g_free (self->path);
+  g_free (self->annotations_dir);
+  g_free (self->image_review);
+  g_free (self->image_rois);
 
   G_OBJECT_CLASS (densito_dataset_parent_class)->finalize (object);
 }
@@ -216,6 +224,129 @@ densito_dataset_find_image_dir (const char *directory)
   return best;
 }
 
+/* Reads the sidecar of every image: review state and shape count for
+ * queries and counts, and a diagnostic for each one that is broken. */
+static gboolean
+scan_annotations (DensitoDataset  *self,
+                  GCancellable    *cancellable,
+                  GError         **error)
+{
+  guint n = self->images ? densito_image_index_get_n_images (self->images) : 0;
+
+  memset (&self->annotation_counts, 0, sizeof self->annotation_counts);
+  g_free (self->image_review);
+  g_free (self->image_rois);
+  self->image_review = g_new0 (guint8, MAX (n, 1));
+  self->image_rois = g_new0 (guint, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++)
+    {
+      const DensitoImage *img = densito_image_index_get_image (self->images, i);
+      g_autofree char *path = densito_dataset_dup_sidecar_path (self, i);
+      g_autoptr(DensitoSidecar) sidecar = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (i % 256 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          self->annotation_counts.review[DENSITO_REVIEW_UNREVIEWED]++;
+          continue;
+        }
+
+      sidecar = densito_sidecar_load (img->path, path, img->width, img->height,
+                                      self->diagnostics, cancellable, &local_error);
+      if (sidecar == NULL)
+        {
+          g_autofree char *display = g_filename_display_name (path);
+          densito_diagnostics_add (self->diagnostics, DENSITO_DIAG_IO, display, 0, NULL, NULL, 0,
+                                   local_error->message);
+          self->annotation_counts.broken++;
+          continue;
+        }
+      self->annotation_counts.with_sidecar++;
+      if (densito_sidecar_is_broken (sidecar))
+        self->annotation_counts.broken++;
+      self->image_review[i] = (guint8)densito_sidecar_get_review (sidecar)->status;
+      self->image_rois[i] = densito_sidecar_get_n_rois (sidecar);
+      self->annotation_counts.rois += self->image_rois[i];
+      self->annotation_counts.review[self->image_review[i]]++;
+    }
+  return TRUE;
+}
+
+/**
+ * densito_dataset_set_annotations_dir:
+ * @directory: (nullable): where sidecars go instead of beside the images
+ *
+ * Uses another folder for sidecars (for a read-only image folder), with
+ * the same file names, and reads them. Blocking.
+ */
+gboolean
+densito_dataset_set_annotations_dir (DensitoDataset  *self,
+                                     const char      *directory,
+                                     GCancellable    *cancellable,
+                                     GError         **error)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), FALSE);
+
+  if (directory != NULL && !g_file_test (directory, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *display = g_filename_display_name (directory);
+      g_set_error (error, DENSITO_ERROR, DENSITO_ERROR_INVALID_ARGUMENT,
+                   _("%s: the annotations folder does not exist"), display);
+      return FALSE;
+    }
+  g_free (self->annotations_dir);
+  self->annotations_dir = g_strdup (directory);
+  return scan_annotations (self, cancellable, error);
+}
+
+const char *
+densito_dataset_get_annotations_dir (DensitoDataset *self)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), NULL);
+  return self->annotations_dir;
+}
+
+char *
+densito_dataset_dup_sidecar_path (DensitoDataset *self,
+                                  guint           image)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), NULL);
+  g_return_val_if_fail (self->images != NULL, NULL);
+
+  return densito_sidecar_path_for_image (densito_image_index_get_image (self->images, image)->path,
+                                         self->annotations_dir);
+}
+
+DensitoReviewStatus
+densito_dataset_get_image_review (DensitoDataset *self,
+                                  guint           image)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), DENSITO_REVIEW_UNREVIEWED);
+  g_return_val_if_fail (self->images != NULL && image < densito_image_index_get_n_images (self->images),
+                        DENSITO_REVIEW_UNREVIEWED);
+  return self->image_review[image];
+}
+
+guint
+densito_dataset_get_image_n_rois (DensitoDataset *self,
+                                  guint           image)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), 0);
+  g_return_val_if_fail (self->images != NULL && image < densito_image_index_get_n_images (self->images), 0);
+  return self->image_rois[image];
+}
+
+void
+densito_dataset_get_annotation_counts (DensitoDataset          *self,
+                                       DensitoAnnotationCounts *counts)
+{
+  g_return_if_fail (DENSITO_IS_DATASET (self));
+  *counts = self->annotation_counts;
+}
+
 typedef struct
 {
   DensitoProgressFunc func;
@@ -306,6 +437,9 @@ densito_dataset_open (const char          *path,
       if (self->images == NULL)
         return NULL;
     }
+
+  if (!scan_annotations (self, cancellable, error))
+    return NULL;
 
   if (progress != NULL)
     progress (1.0, progress_data);

@@ -9,6 +9,7 @@
 
 #include "densito-diagnostics.h"
 #include "densito-image-index.h"
+#include "densito-sidecar.h"
 #include "densito-table.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,28 @@ const char         *densito_dataset_get_path            (DensitoDataset      *se
 DensitoTable       *densito_dataset_get_table           (DensitoDataset      *self);
 DensitoImageIndex  *densito_dataset_get_images          (DensitoDataset      *self);
 DensitoDiagnostics *densito_dataset_get_diagnostics     (DensitoDataset      *self);
+
+typedef struct
+{
+  guint with_sidecar;                 /* images with a sidecar file */
+  guint rois;                         /* shapes in all sidecars */
+  guint broken;                       /* sidecars that could not be read */
+  guint review[DENSITO_REVIEW_EXCLUDED + 1];  /* images per review status */
+} DensitoAnnotationCounts;
+
+gboolean            densito_dataset_set_annotations_dir (DensitoDataset      *self,
+                                                         const char          *directory,
+                                                         GCancellable        *cancellable,
+                                                         GError             **error);
+const char         *densito_dataset_get_annotations_dir (DensitoDataset      *self);
+char               *densito_dataset_dup_sidecar_path    (DensitoDataset      *self,
+                                                         guint                image);
+DensitoReviewStatus densito_dataset_get_image_review    (DensitoDataset      *self,
+                                                         guint                image);
+guint               densito_dataset_get_image_n_rois    (DensitoDataset      *self,
+                                                         guint                image);
+void                densito_dataset_get_annotation_counts (DensitoDataset    *self,
+                                                         DensitoAnnotationCounts *counts);
 
 char               *densito_dataset_find_table          (const char          *directory,
                                                          GError             **error);
