@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -296,6 +297,63 @@ test_list (void)
   test_remove_tree (dir);
 }
 
+static void
+test_validate_annotations (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *ann = g_build_filename (dir, "ann", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *a, *review;
+  Result r;
+
+  g_free (test_write_file (dir, "osteo.csv", clean_table, -1));
+  g_free (test_write_png (dir, "imge/10001-1.png", 500, 600, FALSE));
+  g_free (test_write_png (dir, "imge/10002-1.png", 500, 600, FALSE));
+  g_free (test_write_png (dir, "imge/10003-1.png", 500, 600, FALSE));
+  g_free (test_write_file (dir, "imge/10001-1.json",
+                           "{\"shapes\": [{\"label\": \"neck\", \"points\": [[10, 10], [59, 25]], "
+                           "\"shape_type\": \"rectangle\"}, {\"label\": \"total_hip\", "
+                           "\"points\": [[5, 5], [200, 300]], \"shape_type\": \"rectangle\"}], "
+                           "\"densito\": {\"review\": {\"status\": \"accepted\"}}}", -1));
+  g_free (test_write_file (dir, "imge/10002-1.json", "{ broken", -1));
+
+  r = run ("validate", "--json", dir, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  json_parser_load_from_data (parser, r.out, -1, &error);
+  g_assert_no_error (error);
+  a = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "annotations");
+  g_assert_cmpint (json_object_get_int_member (a, "images_with_sidecar"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (a, "rois"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (a, "broken"), ==, 1);
+  review = json_object_get_object_member (a, "review");
+  g_assert_cmpint (json_object_get_int_member (review, "accepted"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (review, "unreviewed"), ==, 2);
+  g_assert_nonnull (strstr (r.out, "10002-1.json"));
+  result_clear (&r);
+
+  /* The same sidecars in an annotations folder. */
+  g_mkdir (ann, 0755);
+  {
+    g_autofree char *from = g_build_filename (dir, "imge", "10001-1.json", NULL);
+    g_autofree char *to = g_build_filename (ann, "10001-1.json", NULL);
+    g_autofree char *broken = g_build_filename (dir, "imge", "10002-1.json", NULL);
+    g_rename (from, to);
+    g_unlink (broken);
+  }
+  r = run ("validate", "--annotations", ann, dir, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "1 images with a sidecar, 2 ROIs, 0 unreadable; reviewed: 1 accepted"));
+  result_clear (&r);
+
+  r = run ("validate", "--annotations", "/nonexistent/ann", dir, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  result_clear (&r);
+
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -306,6 +364,7 @@ main (int    argc,
   g_test_add_func ("/cli/validate-exit-codes", test_validate_exit_codes);
   g_test_add_func ("/cli/validate-json", test_validate_json);
   g_test_add_func ("/cli/list", test_list);
+  g_test_add_func ("/cli/validate-annotations", test_validate_annotations);
 
   return g_test_run ();
 }

@@ -127,6 +127,34 @@ validate_json (DensitoDataset *dataset)
   json_builder_add_int_value (b, ic.possible_personal_id);
   json_builder_end_object (b);
 
+  {
+    DensitoAnnotationCounts ac;
+
+    densito_dataset_get_annotation_counts (dataset, &ac);
+    json_builder_set_member_name (b, "annotations");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "folder");
+    if (densito_dataset_get_annotations_dir (dataset) != NULL)
+      json_builder_add_string_value (b, densito_dataset_get_annotations_dir (dataset));
+    else
+      json_builder_add_null_value (b);
+    json_builder_set_member_name (b, "images_with_sidecar");
+    json_builder_add_int_value (b, ac.with_sidecar);
+    json_builder_set_member_name (b, "rois");
+    json_builder_add_int_value (b, ac.rois);
+    json_builder_set_member_name (b, "broken");
+    json_builder_add_int_value (b, ac.broken);
+    json_builder_set_member_name (b, "review");
+    json_builder_begin_object (b);
+    for (guint r = 0; r <= DENSITO_REVIEW_EXCLUDED; r++)
+      {
+        json_builder_set_member_name (b, densito_review_status_to_string (r));
+        json_builder_add_int_value (b, ac.review[r]);
+      }
+    json_builder_end_object (b);
+    json_builder_end_object (b);
+  }
+
   json_builder_set_member_name (b, "classes");
   json_builder_begin_object (b);
   for (guint s = 0; s <= DENSITO_N_SITES; s++)
@@ -258,6 +286,21 @@ validate_text (DensitoDataset *dataset)
   else
     g_print (_("Images: no image folder found\n"));
 
+  if (images != NULL)
+    {
+      DensitoAnnotationCounts ac;
+
+      densito_dataset_get_annotation_counts (dataset, &ac);
+      g_print (_("Annotations: %s\n"), densito_dataset_get_annotations_dir (dataset)
+                                       ? densito_dataset_get_annotations_dir (dataset)
+                                       : _("beside the images"));
+      g_print (_("  %u images with a sidecar, %u ROIs, %u unreadable; reviewed: %u accepted, %u corrected, "
+                 "%u excluded, %u not yet\n"),
+               ac.with_sidecar, ac.rois, ac.broken, ac.review[DENSITO_REVIEW_ACCEPTED],
+               ac.review[DENSITO_REVIEW_CORRECTED], ac.review[DENSITO_REVIEW_EXCLUDED],
+               ac.review[DENSITO_REVIEW_UNREVIEWED]);
+    }
+
   g_print (_("WHO classes (T-score rounded to one decimal):\n"));
   g_print ("  %-8s %8s %11s %13s %8s\n", "", _("normal"), _("osteopenia"), _("osteoporosis"), _("missing"));
   for (guint s = 0; s <= DENSITO_N_SITES; s++)
@@ -285,10 +328,13 @@ cmd_validate (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(DensitoDataset) dataset = NULL;
   g_autofree char *images_dir = NULL;
+  g_autofree char *annotations_dir = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, N_("Use DIR as the image folder"), N_("DIR") },
+    { "annotations", 0, 0, G_OPTION_ARG_FILENAME, &annotations_dir,
+      N_("Read sidecars from DIR instead of beside the images"), N_("DIR") },
     { NULL }
   };
 
@@ -306,6 +352,8 @@ cmd_validate (int    argc,
 
   dataset = densito_dataset_open (argv[1], images_dir, NULL, NULL, NULL, &error);
   if (dataset == NULL)
+    return fail_error (error);
+  if (annotations_dir != NULL && !densito_dataset_set_annotations_dir (dataset, annotations_dir, NULL, &error))
     return fail_error (error);
 
   if (json)
