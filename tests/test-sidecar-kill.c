@@ -17,8 +17,8 @@
 #include "densito-sidecar.h"
 #include "test-util.h"
 
-#define W 400
-#define H 400
+#define W 20000
+#define H 20000
 #define KILLS 200
 
 static void
@@ -63,6 +63,11 @@ test_kill_while_saving (void)
           /* Killed before the very first save finished: nothing yet, which is fine. */
           g_assert_cmpuint (last, ==, 0);
           continue;
+        }
+      if (densito_sidecar_is_broken (s))
+        {
+          g_autofree char *msg = densito_diagnostic_dup_message (densito_diagnostics_get (diags, 0));
+          g_test_message ("kill %u: %s", i, msg);
         }
       g_assert_false (densito_sidecar_is_broken (s));
       g_assert_cmpuint (densito_diagnostics_get_n (diags), ==, 0);

@@ -47,7 +47,8 @@ struct _DensitoSidecar
   gboolean       on_disk;
   goffset        disk_size;
   gint64         disk_mtime_us;
-  char          *disk_sha256;
+  GBytes        *disk_data;          /* the bytes, for files Densito reads */
+  char          *disk_sha256;        /* for files too big to read */
 
   gboolean       broken;
   char          *backup_path;
@@ -209,6 +210,7 @@ densito_sidecar_finalize (GObject *object)
   g_clear_pointer (&self->root, json_object_unref);
   g_free (self->operator_name);
   g_free (self->disk_sha256);
+  g_clear_pointer (&self->disk_data, g_bytes_unref);
   g_free (self->backup_path);
   g_free (self->theirs_data);
 
@@ -291,23 +293,43 @@ make_key (DensitoSidecar *self)
 /* The fingerprint ties a shape in "shapes" to its entry under
  * "densito": it survives reordering, and a shape that another tool
  * changed no longer matches, so stale provenance is never applied. */
+static inline guint64
+fnv1a (guint64      h,
+       const void  *data,
+       gsize        len)
+{
+  const guint8 *p = data;
+
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ p[i]) * G_GUINT64_CONSTANT (0x100000001b3);
+  return h;
+}
+
 static char *
 fingerprint (const char  *label,
              JsonArray   *points)
 {
-  g_autoptr(GString) s = g_string_new (label);
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
 
+  /* The label, then each coordinate's bits in little-endian order: the
+   * same text always parses to the same doubles, and hashing bits is far
+   * cheaper than printing them. Not cryptographic: it only has to tell
+   * shapes apart within one file. */
+  h = fnv1a (h, label, strlen (label) + 1);
   for (guint i = 0; points && i < json_array_get_length (points); i++)
     {
       JsonArray *pt = json_array_get_array_element (points, i);
       for (guint k = 0; pt && k < json_array_get_length (pt); k++)
         {
-          g_string_append_c (s, k ? ',' : ';');
-          g_string_append (s, g_ascii_dtostr (buf, sizeof buf, json_array_get_double_element (pt, k)));
+          double v = json_array_get_double_element (pt, k);
+          guint64 bits;
+
+          memcpy (&bits, &v, sizeof bits);
+          bits = GUINT64_TO_LE (bits);
+          h = fnv1a (h, &bits, sizeof bits);
         }
     }
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA1, s->str, (gssize)s->len);
+  return g_strdup_printf ("%016" G_GINT64_MODIFIER "x", h);
 }
 
 /* Loading */
@@ -612,7 +634,7 @@ densito_sidecar_load_from_data (const char         *data,
 
   self->on_disk = TRUE;
   self->disk_size = (goffset)len;
-  self->disk_sha256 = sha256_hex (data, len);
+  self->disk_data = g_bytes_new (data, len);
 
   if (len > DENSITO_SIDECAR_MAX_BYTES)
     why = g_strdup_printf (_("it is %" G_GSIZE_FORMAT " bytes, more than the 16 MiB Densito reads"), len);
@@ -1078,8 +1100,8 @@ check_disk (DensitoSidecar  *self,
   g_autofree char *display = g_filename_display_name (self->path);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *data = NULL;
-  g_autofree char *hash = NULL;
   gboolean exists = FALSE;
+  gboolean same;
   goffset size = 0;
   gint64 mtime = 0;
   gsize len = 0;
@@ -1100,6 +1122,7 @@ check_disk (DensitoSidecar  *self,
                    display);
       self->on_disk = FALSE;
       g_clear_pointer (&self->disk_sha256, g_free);
+      g_clear_pointer (&self->disk_data, g_bytes_unref);
       return FALSE;
     }
 
@@ -1109,10 +1132,16 @@ check_disk (DensitoSidecar  *self,
                    _("%s: cannot check the file before saving: %s"), display, local_error->message);
       return FALSE;
     }
-  hash = sha256_hex (data, len);
-
-  if (self->on_disk && size == self->disk_size && mtime == self->disk_mtime_us &&
-      g_strcmp0 (hash, self->disk_sha256) == 0)
+  /* Size, time and content must all be as they were. */
+  if (self->disk_data != NULL)
+    same = g_bytes_get_size (self->disk_data) == len &&
+           memcmp (g_bytes_get_data (self->disk_data, NULL), data, len) == 0;
+  else
+    {
+      g_autofree char *hash = sha256_hex (data, len);
+      same = g_strcmp0 (hash, self->disk_sha256) == 0;
+    }
+  if (self->on_disk && size == self->disk_size && mtime == self->disk_mtime_us && same)
     return TRUE;
 
   g_free (self->theirs_data);
@@ -1195,8 +1224,9 @@ densito_sidecar_save (DensitoSidecar  *self,
       return FALSE;
     }
 
-  g_free (self->disk_sha256);
-  self->disk_sha256 = sha256_hex (data, len);
+  g_clear_pointer (&self->disk_sha256, g_free);
+  g_clear_pointer (&self->disk_data, g_bytes_unref);
+  self->disk_data = g_bytes_new (data, len);
   self->disk_size = (goffset)len;
   if (!stat_file (self->path, &self->disk_size, &self->disk_mtime_us, &exists, NULL))
     self->disk_mtime_us = 0;

@@ -10,16 +10,22 @@
  *   bench-load bare FILE
  *   bench-load typed FILE
  *   bench-load query FILE QUERY [REPEAT]
+ *   bench-load make-sidecars DIR N     N images (headers only) with a sidecar of 8 ROIs each
+ *   bench-load sidecars DIR            read every sidecar of the images in DIR
+ *   bench-load save DIR [REPEAT]       atomic saves of one sidecar, with their flush to disk
  */
 #include "config.h"
 
 #include <csv.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "densito-dataset.h"
 #include "densito-query.h"
+#include "densito-sidecar.h"
 #include "densito-table.h"
 
 #define BLOCK_SIZE (1 << 20)
@@ -159,10 +165,128 @@ query (const char *path,
   return 0;
 }
 
+static void
+write_png_header (const char *path,
+                  guint       w,
+                  guint       h)
+{
+  /* Signature, IHDR, IEND: enough for the image index and the sidecars. */
+  guint8 png[8 + 25 + 12] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+                              0, 0, 0, 13, 'I', 'H', 'D', 'R' };
+  static const guint8 iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+
+  png[16] = w >> 24; png[17] = w >> 16; png[18] = w >> 8; png[19] = w;
+  png[20] = h >> 24; png[21] = h >> 16; png[22] = h >> 8; png[23] = h;
+  png[24] = 8;
+  memcpy (png + 33, iend, 12);
+  g_file_set_contents (path, (const char *)png, sizeof png, NULL);
+}
+
+static int
+make_sidecars (const char *dir,
+               guint       n)
+{
+  static const char *labels[] = { "L1", "L2", "L3", "L4", "neck", "wards", "trochanter", "total_hip" };
+
+  g_mkdir_with_parents (dir, 0755);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%u-%u.png", 10000 + i / 2, 1 + i % 2);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(DensitoSidecar) s = NULL;
+      g_autoptr(GError) error = NULL;
+
+      write_png_header (path, 500, 600);
+      s = densito_sidecar_new (path, NULL, 500, 600);
+      for (guint k = 0; k < G_N_ELEMENTS (labels); k++)
+        {
+          DensitoBox box = { 100 + 30 * k, 100 + 40 * k, 49, 15 + k, k % 3 == 0 ? -30.0 + k : 0.0 };
+          g_autoptr(DensitoRoi) roi = densito_roi_new_box (labels[k], &box, DENSITO_SOURCE_SYNTHETIC);
+          densito_sidecar_insert_roi (s, k, roi);
+        }
+      if (!densito_sidecar_save (s, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 2;
+        }
+    }
+  g_print ("wrote %u images with sidecars to %s\n", n, dir);
+  return 0;
+}
+
+static int
+read_sidecars (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr(DensitoDiagnostics) diags = densito_diagnostics_new ();
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  guint rois = 0;
+  gint64 start;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".png"))
+      g_ptr_array_add (images, g_build_filename (dir, name, NULL));
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < images->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DensitoSidecar) s = densito_sidecar_load (g_ptr_array_index (images, i), NULL, 500, 600,
+                                                          diags, NULL, &error);
+      if (s != NULL)
+        rois += densito_sidecar_get_n_rois (s);
+    }
+  g_print ("mode=sidecars images=%u rois=%u diagnostics=%u seconds=%.3f\n", images->len, rois,
+           densito_diagnostics_get_n (diags), (g_get_monotonic_time () - start) / 1e6);
+  return 0;
+}
+
+static int
+save_sidecar (const char *dir,
+              guint       repeat)
+{
+  g_autofree char *image = g_build_filename (dir, "10000-1.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoSidecar) s = densito_sidecar_load (image, NULL, 500, 600, NULL, NULL, &error);
+  g_autofree double *times = g_new (double, repeat);
+
+  if (s == NULL || densito_sidecar_get_n_rois (s) == 0)
+    {
+      g_printerr ("run make-sidecars first\n");
+      return 2;
+    }
+  for (guint i = 0; i < repeat; i++)
+    {
+      DensitoBox box = densito_sidecar_get_roi (s, 0)->box;
+      gint64 start;
+
+      box.cx += 1;
+      densito_sidecar_set_roi_box (s, 0, &box, NULL);
+      start = g_get_monotonic_time ();
+      if (!densito_sidecar_save (s, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 2;
+        }
+      times[i] = (g_get_monotonic_time () - start) / 1e3;
+    }
+  qsort (times, repeat, sizeof (double), compare_double);
+  g_print ("mode=save rois=%u repeat=%u median_ms=%.2f min_ms=%.2f max_ms=%.2f\n",
+           densito_sidecar_get_n_rois (s), repeat, times[repeat / 2], times[0], times[repeat - 1]);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  if (argc >= 4 && strcmp (argv[1], "make-sidecars") == 0)
+    return make_sidecars (argv[2], (guint)atoi (argv[3]));
+  if (argc >= 3 && strcmp (argv[1], "sidecars") == 0)
+    return read_sidecars (argv[2]);
+  if (argc >= 3 && strcmp (argv[1], "save") == 0)
+    return save_sidecar (argv[2], argc >= 4 ? (guint)atoi (argv[3]) : 100);
   if (argc >= 3 && strcmp (argv[1], "bare") == 0)
     return bare (argv[2]);
   if (argc >= 3 && strcmp (argv[1], "typed") == 0)
