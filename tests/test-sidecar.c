@@ -13,6 +13,7 @@
 
 #include "densito-edit-stack.h"
 #include "densito-sidecar.h"
+#include "densito-vocabulary.h"
 #include "test-util.h"
 
 #define W 500
@@ -635,6 +636,34 @@ test_undo_redo (Fixture       *f,
   g_assert_false (densito_edit_stack_can_redo (stack));
 }
 
+static void
+test_vocabulary (void)
+{
+  const DensitoRoiLabel *labels[32];
+  guint n;
+
+  n = densito_vocabulary_for_region (DENSITO_REGION_SPINE, labels, G_N_ELEMENTS (labels));
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpstr (labels[0]->id, ==, "L1");
+  g_assert_cmpstr (labels[3]->id, ==, "L4");
+  g_assert_cmpuint (densito_vocabulary_for_region (DENSITO_REGION_LATERAL, labels, 32), ==, 4);
+
+  n = densito_vocabulary_for_region (DENSITO_REGION_HIP, labels, G_N_ELEMENTS (labels));
+  g_assert_cmpuint (n, ==, 5);
+  g_assert_cmpstr (labels[0]->id, ==, "neck");
+  g_assert_cmpstr (labels[4]->id, ==, "total_hip");
+
+  n = densito_vocabulary_for_region (DENSITO_REGION_FOREARM, labels, G_N_ELEMENTS (labels));
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpstr (labels[0]->id, ==, "radius_33");
+
+  g_assert_cmpuint (densito_vocabulary_for_region (DENSITO_REGION_UNKNOWN, labels, 32), ==, 12);
+  g_assert_cmpstr (densito_roi_label_display_name ("wards"), ==, "Ward’s area");
+  /* A free label is kept and shown as it is. */
+  g_assert_cmpstr (densito_roi_label_display_name ("my-box"), ==, "my-box");
+  g_assert_null (densito_vocabulary_lookup ("my-box"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -643,6 +672,7 @@ main (int    argc,
 
   g_test_add_func ("/sidecar/path-for-image", test_path_for_image);
   g_test_add_func ("/sidecar/polygon-recognition", test_polygon_recognition);
+  g_test_add_func ("/sidecar/vocabulary", test_vocabulary);
   g_test_add ("/sidecar/round-trip", Fixture, NULL, fixture_set_up, test_round_trip, fixture_tear_down);
   g_test_add ("/sidecar/idempotent-save", Fixture, NULL, fixture_set_up, test_idempotent_save, fixture_tear_down);
   g_test_add ("/sidecar/unknown-keys", Fixture, NULL, fixture_set_up, test_unknown_keys_survive, fixture_tear_down);
