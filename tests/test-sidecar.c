@@ -443,23 +443,31 @@ static void
 test_read_only (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(DensitoSidecar) s = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *ro = g_build_filename (f->dir, "ro", NULL);
-  g_autofree char *img = NULL;
+  g_autofree char *img = test_write_png (f->dir, "ro/1-1.png", W, H, FALSE);
 
-  if (getuid () == 0)
+  g_chmod (f->dir, 0755);
+  g_chmod (ro, 0555);
+
+  if (g_test_subprocess ())
     {
-      g_test_skip ("root writes into read-only folders; run as a user to test this");
+      g_autoptr(DensitoSidecar) s = NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* Root writes anywhere; drop to nobody so the folder is read-only
+       * for us too (CI runs as root). */
+      if (getuid () == 0 && (setgid (65534) != 0 || setuid (65534) != 0))
+        g_error ("cannot drop to nobody");
+      s = densito_sidecar_load (img, NULL, W, H, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_false (densito_sidecar_save (s, NULL, &error));
+      g_assert_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_READ_ONLY);
+      g_assert_nonnull (strstr (error->message, "annotations folder"));
       return;
     }
-  img = test_write_png (f->dir, "ro/1-1.png", W, H, FALSE);
-  g_chmod (ro, 0555);
-  s = densito_sidecar_load (img, NULL, W, H, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_false (densito_sidecar_save (s, NULL, &error));
-  g_assert_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_READ_ONLY);
-  g_assert_nonnull (strstr (error->message, "annotations folder"));
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
   g_chmod (ro, 0755);
 }
 
@@ -637,6 +645,35 @@ test_undo_redo (Fixture       *f,
 }
 
 static void
+test_image_mismatch (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(DensitoSidecar) s = load (f, NULL);
+  g_autoptr(DensitoSidecar) other_size = NULL;
+  g_autoptr(DensitoSidecar) back = NULL;
+  g_autoptr(DensitoDiagnostics) diags = densito_diagnostics_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (densito_sidecar_save (s, NULL, &error));
+  back = load (f, NULL);
+  g_assert_true (densito_sidecar_check_image_hash (back, &error));
+  g_assert_no_error (error);
+  g_assert_false (densito_sidecar_get_image_mismatch (back));
+
+  /* The image is replaced by another of the same size: the hash tells. */
+  g_free (test_write_png (f->dir, "10002-1.png", W, H, TRUE));
+  g_assert_false (densito_sidecar_check_image_hash (back, &error));
+  g_assert_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT);
+  g_assert_true (densito_sidecar_get_image_mismatch (back));
+
+  /* Of another size: seen at load, with a diagnostic. */
+  other_size = densito_sidecar_load (f->image, NULL, W + 10, H, diags, NULL, &error);
+  g_assert_nonnull (other_size);
+  g_assert_true (densito_sidecar_get_image_mismatch (other_size));
+  g_assert_cmpuint (densito_diagnostics_get_n (diags), ==, 1);
+}
+
+static void
 test_vocabulary (void)
 {
   const DensitoRoiLabel *labels[32];
@@ -680,6 +717,7 @@ main (int    argc,
   g_test_add ("/sidecar/broken-files", Fixture, NULL, fixture_set_up, test_broken_files, fixture_tear_down);
   g_test_add ("/sidecar/read-only", Fixture, NULL, fixture_set_up, test_read_only, fixture_tear_down);
   g_test_add ("/sidecar/annotations-dir", Fixture, NULL, fixture_set_up, test_annotations_dir, fixture_tear_down);
+  g_test_add ("/sidecar/image-mismatch", Fixture, NULL, fixture_set_up, test_image_mismatch, fixture_tear_down);
   g_test_add ("/sidecar/undo-redo", Fixture, NULL, fixture_set_up, test_undo_redo, fixture_tear_down);
 
   return g_test_run ();
