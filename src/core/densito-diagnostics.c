@@ -128,6 +128,29 @@ densito_diagnostics_add (DensitoDiagnostics *self,
   g_mutex_unlock (&self->mutex);
 }
 
+/**
+ * densito_diagnostics_append:
+ * @row_offset: added to the row of each diagnostic that has one
+ *
+ * Appends a copy of every diagnostic of @other.
+ */
+void
+densito_diagnostics_append (DensitoDiagnostics *self,
+                            DensitoDiagnostics *other,
+                            guint32             row_offset)
+{
+  g_return_if_fail (DENSITO_IS_DIAGNOSTICS (self));
+
+  if (other == NULL)
+    return;
+  for (guint i = 0; i < other->items->len; i++)
+    {
+      const DensitoDiagnostic *d = &g_array_index (other->items, DensitoDiagnostic, i);
+      densito_diagnostics_add (self, d->code, d->file, d->row ? d->row + row_offset : 0,
+                               d->column, d->value, -1, d->detail);
+    }
+}
+
 guint
 densito_diagnostics_get_n (DensitoDiagnostics *self)
 {

@@ -56,6 +56,9 @@ void                     densito_diagnostics_add        (DensitoDiagnostics *sel
                                                          const char         *value,
                                                          gssize              value_len,
                                                          const char         *detail);
+void                     densito_diagnostics_append     (DensitoDiagnostics *self,
+                                                         DensitoDiagnostics *other,
+                                                         guint32             row_offset);
 guint                    densito_diagnostics_get_n      (DensitoDiagnostics *self);
 const DensitoDiagnostic *densito_diagnostics_get        (DensitoDiagnostics *self,
                                                          guint               i);

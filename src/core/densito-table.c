@@ -633,6 +633,7 @@ store_number (Loader        *loader,
   double value;
   guint8 decimals;
   gboolean canonical = TRUE;
+  gboolean ok;
 
   if (len == 0)
     {
@@ -643,19 +644,26 @@ store_number (Loader        *loader,
 
   if (G_UNLIKELY (col->decimal_sep == '\0'))
     {
-      /* A semicolon table: the first number with a separator decides
-       * whether this column writes decimal commas or points. */
-      for (gsize i = 0; i < len; i++)
-        if (s[i] == ',' || s[i] == '.')
-          {
-            col->decimal_sep = s[i];
-            break;
-          }
+      /* A semicolon table: the first number written with a separator
+       * decides whether this column writes decimal commas or points. */
+      if (memchr (s, ',', len) && fast_number (s, len, ',', &value, &decimals))
+        col->decimal_sep = ',';
+      else if (memchr (s, '.', len) && fast_number (s, len, '.', &value, &decimals))
+        col->decimal_sep = '.';
     }
 
-  if (G_LIKELY (fast_number (s, len, col->decimal_sep ? col->decimal_sep : '.', &value, &decimals)) ||
-      densito_parse_number (s, len, col->decimal_sep ? col->decimal_sep : '.',
-                            &value, &decimals, &canonical))
+  ok = fast_number (s, len, col->decimal_sep ? col->decimal_sep : '.', &value, &decimals) ||
+       densito_parse_number (s, len, col->decimal_sep ? col->decimal_sep : '.',
+                             &value, &decimals, &canonical);
+  if (!ok && loader->table->delimiter == ';' && col->decimal_sep != ',')
+    {
+      /* In a semicolon table a decimal comma is a number even in a
+       * column that mostly writes points; its text is kept as written. */
+      ok = densito_parse_number (s, len, ',', &value, &decimals, &canonical);
+      canonical = FALSE;
+    }
+
+  if (G_LIKELY (ok))
     {
       col->v.num[row] = value;
       col->dec[row] = decimals;
@@ -952,8 +960,15 @@ field_cb (void   *data,
     {
       DensitoColumn *extra;
 
+      /* No header names: nothing is kept; the load fails. Empty extra
+       * cells make no columns, so a row of ",,,," adds none. */
+      if (self->columns->len == 0 || len == 0)
+        return;
       while (self->columns->len < index)
-        add_extra_column (loader, self->columns->len);
+        {
+          extra = add_extra_column (loader, self->columns->len);
+          extra->v.idx[self->n_rows] = 0;
+        }
       extra = add_extra_column (loader, index);
       store_cell (loader, extra, self->n_rows, s, len);
       return;
@@ -986,6 +1001,8 @@ record_cb (int   c,
       finish_header (loader);
       return;
     }
+  if (self->columns->len == 0)
+    return;
 
   /* Fill what a short row lacks, so every column has a value here. */
   for (guint i = n_fields; i < self->columns->len; i++)
@@ -995,7 +1012,7 @@ record_cb (int   c,
   if (!loader->row_nonempty)
     return;
 
-  if (n_fields < self->columns->len)
+  if (n_fields < loader->header->len)
     {
       g_autofree char *detail = g_strdup_printf ("%u", n_fields);
       report (loader, DENSITO_DIAG_TOO_FEW_FIELDS, NULL, NULL, 0, detail);
@@ -1029,12 +1046,19 @@ finish_header (Loader *loader)
 
   for (guint i = 0; i < loader->header->len; i++)
     {
+      g_autofree char *trimmed = g_strstrip (g_strdup (g_ptr_array_index (loader->header, i)));
+      if (*trimmed != '\0')
+        any_name = TRUE;
+    }
+  /* A first line of empty names is no header at all. */
+  if (!any_name)
+    return;
+
+  for (guint i = 0; i < loader->header->len; i++)
+    {
       char *raw = g_ptr_array_index (loader->header, i);
       g_autofree char *name = g_strstrip (g_strdup (raw));
       DensitoField field = densito_field_from_header (name, strlen (name));
-
-      if (*name != '\0')
-        any_name = TRUE;
 
       if (*name == '\0')
         {
@@ -1052,9 +1076,6 @@ finish_header (Loader *loader)
       /* The name as written, without surrounding spaces. */
       add_column (loader, name, field);
     }
-
-  if (!any_name)
-    self->columns->len = 0;
 }
 
 /* Loading */
@@ -1201,9 +1222,10 @@ column_code (DensitoTable *self,
 /* Classification and the other per-row facts, computed once after load
  * for rows [from, to). */
 static void
-derive_rows (Loader *loader,
-             guint   from,
-             guint   to)
+derive_rows (Loader             *loader,
+             DensitoDiagnostics *diags,
+             guint               from,
+             guint               to)
 {
   DensitoTable *self = loader->table;
   gboolean have_menopause = self->field_column[DENSITO_FIELD_MENOPAUSE] >= 0;
@@ -1246,7 +1268,7 @@ derive_rows (Loader *loader,
 
           self->bmi_mismatch[r] = 1;
           g_ascii_formatd (computed, sizeof computed, "%.1f", bmi);
-          densito_diagnostics_add (loader->diags, DENSITO_DIAG_BMI_MISMATCH, loader->file,
+          densito_diagnostics_add (diags, DENSITO_DIAG_BMI_MISMATCH, loader->file,
                                    self->lines[r], col->name,
                                    densito_table_get_cell (self, r, (guint)bmi_col, buf), -1,
                                    computed);
@@ -1289,6 +1311,9 @@ loader_init (Loader             *loader,
    * typed parsers decide what surrounding space means. */
   csv_set_space_func (&loader->parser, no_space);
   csv_set_delim (&loader->parser, (unsigned char)table->delimiter);
+  /* libcsv grows a cell's buffer by this much at a time; the default 128
+   * bytes makes a cell of megabytes cost quadratic time. */
+  csv_set_blk_size (&loader->parser, 64 * 1024);
 }
 
 static gboolean
@@ -1306,7 +1331,6 @@ feed (Loader      *loader,
    * after one with high bytes. */
   high = block_needs_utf8_check (p, n);
   loader->check_utf8 = high || loader->prev_high;
-  loader->prev_high = high;
 
   if (csv_parse (&loader->parser, p, n, field_cb, record_cb, loader) != n)
     {
@@ -1315,6 +1339,8 @@ feed (Loader      *loader,
                    csv_strerror (csv_error (&loader->parser)));
       return FALSE;
     }
+  /* Keep checking while a cell that may hold those bytes is still open. */
+  loader->prev_high = (high || loader->prev_high) && loader->parser.entry_pos > 0;
   return TRUE;
 }
 
@@ -1326,9 +1352,15 @@ finish_parse (Loader *loader)
    * refuses much ordinary spreadsheet output, so look at the state: 2 is
    * libcsv's FIELD_BEGUN. The field is kept; the user is told. */
   if (loader->parser.quoted && loader->parser.pstate == 2)
-    densito_diagnostics_add (loader->diags, DENSITO_DIAG_UNTERMINATED_QUOTE, loader->file,
-                             loader->field == 0 ? loader->line : loader->record_line,
-                             NULL, NULL, 0, NULL);
+    {
+      DensitoTable *self = loader->table;
+      DensitoColumn *col = !loader->in_header && loader->field < self->columns->len
+                           ? g_ptr_array_index (self->columns, loader->field) : NULL;
+
+      densito_diagnostics_add (loader->diags, DENSITO_DIAG_UNTERMINATED_QUOTE, loader->file,
+                               loader->field == 0 ? loader->line : loader->record_line,
+                               col ? col->name : NULL, NULL, 0, NULL);
+    }
   loader->check_utf8 = TRUE;
   csv_fini (&loader->parser, field_cb, record_cb, loader);
 }
@@ -1391,7 +1423,7 @@ half_thread (gpointer data)
     }
   finish_parse (&half->loader);
   ensure_capacity (half->table, half->table->n_rows + 1);
-  derive_rows (&half->loader, 0, half->table->n_rows);
+  derive_rows (&half->loader, half->diags, 0, half->table->n_rows);
   half->ok = TRUE;
   return NULL;
 }
@@ -1525,10 +1557,12 @@ merge_half (Loader *first,
         }
       else if (elem > 0)
         {
-          memcpy ((char *)col->v.num + elem * base, ocol->v.num, elem * n);
+          if (n > 0)
+            memcpy ((char *)col->v.num + elem * base, ocol->v.num, elem * n);
           if (col->kind == DENSITO_KIND_NUMBER)
             {
-              memcpy (col->dec + base, ocol->dec, n);
+              if (n > 0)
+                memcpy (col->dec + base, ocol->dec, n);
               /* In a semicolon table each half decided on its own whether
                * a column writes decimal commas. */
               if (col->decimal_sep == '\0')
@@ -1565,7 +1599,8 @@ merge_half (Loader *first,
       gsize elem = row_arrays[i].elem;
 
       prefault (dst, elem * self->capacity, elem * base, elem * (base + n));
-      memcpy (dst + elem * base, src, elem * n);
+      if (n > 0)
+        memcpy (dst + elem * base, src, elem * n);
     }
   first->derived_rows = base + n;
 
@@ -1575,7 +1610,8 @@ merge_half (Loader *first,
       self->id_buf_cap = self->id_buf_len + other->id_buf_len + 4096;
       self->id_buf = g_realloc (self->id_buf, self->id_buf_cap);
     }
-  memcpy (self->id_buf + self->id_buf_len, other->id_buf, other->id_buf_len);
+  if (other->id_buf_len > 0)
+    memcpy (self->id_buf + self->id_buf_len, other->id_buf, other->id_buf_len);
   for (guint i = 0; i < 3; i++)
     prefault (G_STRUCT_MEMBER (gpointer, self, row_arrays[i].offset),
               row_arrays[i].elem * self->capacity,
@@ -1594,12 +1630,7 @@ merge_half (Loader *first,
     self->ids_sorted = FALSE;
   self->n_rows = base + n;
 
-  for (guint i = 0; i < densito_diagnostics_get_n (half->diags); i++)
-    {
-      const DensitoDiagnostic *d = densito_diagnostics_get (half->diags, i);
-      densito_diagnostics_add (first->diags, d->code, d->file, d->row ? d->row + line_offset : 0,
-                               d->column, d->value, -1, d->detail);
-    }
+  densito_diagnostics_append (first->diags, half->diags, line_offset);
 }
 
 static goffset
@@ -1647,6 +1678,7 @@ run_parser (Loader               *loader,
   goffset offset;       /* file offset of p + pos */
   goffset limit = G_MAXINT64;
   Half *half = NULL;
+  g_autoptr(DensitoDiagnostics) pre_diags = NULL;
   gboolean merged = FALSE;
   char eol;
 
@@ -1719,7 +1751,8 @@ run_parser (Loader               *loader,
            * be busy; merge_half() keeps them. */
           if (loader->field == 0 && loader->parser.pstate == CSV_STATE_ROW_NOT_BEGUN)
             {
-              derive_rows (loader, 0, self->n_rows);
+              pre_diags = densito_diagnostics_new ();
+              derive_rows (loader, pre_diags, 0, self->n_rows);
               loader->derived_rows = self->n_rows;
             }
           g_thread_join (half->thread);
@@ -1731,6 +1764,7 @@ run_parser (Loader               *loader,
             }
           if (half->ok && loader->field == 0 && loader->parser.pstate == CSV_STATE_ROW_NOT_BEGUN)
             {
+              densito_diagnostics_append (loader->diags, pre_diags, 0);
               merge_half (loader, half);
               merged = TRUE;
               break;
@@ -1738,6 +1772,7 @@ run_parser (Loader               *loader,
           /* The guess was wrong (a quoted cell spans the split) or the
            * worker failed: read on here. */
           g_clear_pointer (&half, half_free);
+          g_clear_object (&pre_diags);
           limit = G_MAXINT64;
           loader->derived_rows = 0;
         }
@@ -1804,6 +1839,11 @@ densito_table_load (const char          *path,
 
   file = g_file_new_for_path (path);
   stream = g_file_read (file, cancellable, &local_error);
+  if (stream == NULL && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   if (stream == NULL)
     {
       g_set_error (error, DENSITO_ERROR, DENSITO_ERROR_UNREADABLE,
@@ -1854,7 +1894,7 @@ densito_table_load (const char          *path,
     }
 
   /* The second half of a parallel load derived its own rows already. */
-  derive_rows (&loader, loader.derived_rows, self->n_rows);
+  derive_rows (&loader, loader.diags, loader.derived_rows, self->n_rows);
   shrink_to_fit (self);
   find_duplicates (&loader);
 
