@@ -155,6 +155,11 @@ cmd_save_loop (const char *image,
   else
     densito_sidecar_insert_roi (s, 0, roi);
 
+  /* Tell the test the loop starts now, so its kill lands in a save and
+   * not in process start-up. */
+  g_print ("ready\n");
+  fflush (stdout);
+
   for (guint k = start;; k++)
     {
       DensitoReview review = { DENSITO_REVIEW_CORRECTED, NULL, (char *)"kill-test", NULL };

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "densito-sidecar.h"
 #include "test-util.h"
@@ -43,17 +44,23 @@ test_kill_while_saving (void)
       const char *argv[] = { tool, "save-loop", image, w, h, NULL };
       GPid pid;
       int status;
+      int out_fd = -1;
+      char ready[7] = { 0 };
       guint version;
       const DensitoRoi *roi;
       g_autofree char *expected_reason = NULL;
 
-      g_spawn_async (NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error);
+      g_spawn_async_with_pipes (NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                NULL, &out_fd, NULL, &error);
       g_assert_no_error (error);
-      /* Between 1 and 30 ms: the child is somewhere in a save. */
-      g_usleep (1000 + g_rand_int_range (rand, 0, 29000));
+      /* Wait for the loop to start, then kill it somewhere in its saves. */
+      g_assert_cmpint (read (out_fd, ready, 6), ==, 6);
+      g_assert_cmpstr (ready, ==, "ready\n");
+      g_usleep (g_rand_int_range (rand, 0, 8000));
       kill (pid, SIGKILL);
       waitpid (pid, &status, 0);
       g_spawn_close_pid (pid);
+      close (out_fd);
       g_assert_true (WIFSIGNALED (status) || WIFEXITED (status));
 
       s = densito_sidecar_load (image, NULL, W, H, diags, NULL, &error);
@@ -87,6 +94,7 @@ test_kill_while_saving (void)
   g_test_message ("%u kills, the file advanced %u times, last version %u", KILLS, advanced, last);
   /* The loop did save between kills; otherwise this test proved nothing. */
   g_assert_cmpuint (advanced, >, KILLS / 4);
+  g_assert_cmpuint (last, >, KILLS);
 
   g_rand_free (rand);
   test_remove_tree (dir);
