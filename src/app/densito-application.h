@@ -1,0 +1,20 @@
+/* densito-application.h
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define DENSITO_TYPE_APPLICATION (densito_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (DensitoApplication, densito_application, DENSITO, APPLICATION, GtkApplication)
+
+DensitoApplication *densito_application_new           (void);
+char               *densito_application_dup_sample_path (void);
+gint64              densito_application_get_start_time (void);
+
+G_END_DECLS

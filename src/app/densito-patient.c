@@ -1,0 +1,285 @@
+/* densito-patient.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One row of the patient list. It holds only the row number; its
+ * properties read the column store when asked, so the list's cells and
+ * sorters can bind to them without copies of the table.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "densito-patient.h"
+
+struct _DensitoPatient
+{
+  GObject         parent_instance;
+  DensitoDataset *dataset;
+  guint           row;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_SEX,
+  PROP_AGE_GROUP,
+  PROP_SPINE_T,
+  PROP_HIP_T,
+  PROP_NECK_T,
+  PROP_SPINE_T_VALUE,
+  PROP_HIP_T_VALUE,
+  PROP_NECK_T_VALUE,
+  PROP_SPINE_CLASS,
+  PROP_HIP_CLASS,
+  PROP_NECK_CLASS,
+  PROP_WHO_CLASS,
+  PROP_WHO_CLASS_RANK,
+  PROP_LABEL,
+  PROP_LABEL_DISAGREES,
+  PROP_IMAGES,
+  PROP_REVIEW,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (DensitoPatient, densito_patient, G_TYPE_OBJECT)
+
+static const DensitoField t_fields[DENSITO_N_SITES] = {
+  DENSITO_FIELD_SPINE_T, DENSITO_FIELD_HIP_T, DENSITO_FIELD_NECK_T,
+};
+
+static char *
+format_t (double t)
+{
+  if (!isfinite (t))
+    return g_strdup ("—");
+  /* Locale-aware, one decimal, with a real minus sign. */
+  if (t < 0)
+    return g_strdup_printf ("−%.1f", -t);
+  return g_strdup_printf ("%.1f", t);
+}
+
+static const char *
+class_css (DensitoClass klass)
+{
+  switch (klass)
+    {
+    case DENSITO_CLASS_NORMAL: return "who-normal";
+    case DENSITO_CLASS_OSTEOPENIA: return "who-osteopenia";
+    case DENSITO_CLASS_OSTEOPOROSIS: return "who-osteoporosis";
+    case DENSITO_CLASS_MISSING:
+    default: return "who-missing";
+    }
+}
+
+static guint
+image_count (DensitoPatient *self)
+{
+  DensitoImageIndex *images = densito_dataset_get_images (self->dataset);
+
+  return images ? densito_image_index_count_for_row (images, self->row) : 0;
+}
+
+/* The least advanced review state of the patient's images. */
+static const char *
+review_text (DensitoPatient *self)
+{
+  DensitoImageIndex *images = densito_dataset_get_images (self->dataset);
+  const guint *idx;
+  guint n = 0;
+  guint done = 0;
+
+  if (images != NULL)
+    {
+      idx = densito_image_index_get_for_row (images, self->row, &n);
+      for (guint i = 0; i < n; i++)
+        if (densito_dataset_get_image_review (self->dataset, idx[i]) != DENSITO_REVIEW_UNREVIEWED)
+          done++;
+    }
+  if (n == 0)
+    return "";
+  if (done == n)
+    return C_("review", "Done");
+  if (done == 0)
+    return C_("review", "To do");
+  return C_("review", "Partly");
+}
+
+static void
+densito_patient_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  DensitoPatient *self = DENSITO_PATIENT (object);
+  DensitoTable *table = densito_dataset_get_table (self->dataset);
+  guint row = self->row;
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, densito_table_get_id (table, row));
+      break;
+
+    case PROP_SEX:
+      switch (densito_table_get_sex (table, row))
+        {
+        case DENSITO_SEX_FEMALE: g_value_set_string (value, C_("sex", "F")); break;
+        case DENSITO_SEX_MALE: g_value_set_string (value, C_("sex", "M")); break;
+        case DENSITO_SEX_UNKNOWN:
+        default: g_value_set_string (value, "—"); break;
+        }
+      break;
+
+    case PROP_AGE_GROUP:
+      {
+        char buf[DENSITO_CELL_BUF];
+        int c = densito_table_get_field_column (table, DENSITO_FIELD_AGE);
+        g_value_set_string (value, c >= 0 ? densito_table_get_cell (table, row, (guint)c, buf) : "");
+      }
+      break;
+
+    case PROP_SPINE_T:
+    case PROP_HIP_T:
+    case PROP_NECK_T:
+      g_value_take_string (value, format_t (densito_table_get_number (table, row,
+                                                                     t_fields[prop_id - PROP_SPINE_T])));
+      break;
+
+    case PROP_SPINE_T_VALUE:
+    case PROP_HIP_T_VALUE:
+    case PROP_NECK_T_VALUE:
+      {
+        double t = densito_table_get_number (table, row, t_fields[prop_id - PROP_SPINE_T_VALUE]);
+        /* Missing values sort last in ascending order. */
+        g_value_set_double (value, isfinite (t) ? t : G_MAXDOUBLE);
+      }
+      break;
+
+    case PROP_SPINE_CLASS:
+    case PROP_HIP_CLASS:
+    case PROP_NECK_CLASS:
+      {
+        const char *css[] = { class_css (densito_table_get_site_class (table, row, prop_id - PROP_SPINE_CLASS)),
+                              "numeric", NULL };
+        g_value_set_boxed (value, css);
+      }
+      break;
+
+    case PROP_WHO_CLASS:
+      g_value_set_string (value, densito_class_display_name (densito_table_get_class (table, row, NULL)));
+      break;
+
+    case PROP_WHO_CLASS_RANK:
+      g_value_set_int (value, (int)densito_table_get_class (table, row, NULL));
+      break;
+
+    case PROP_LABEL:
+      {
+        char buf[DENSITO_CELL_BUF];
+        int c = densito_table_get_field_column (table, DENSITO_FIELD_LABEL);
+        g_value_set_string (value, c >= 0 ? densito_table_get_cell (table, row, (guint)c, buf) : "");
+      }
+      break;
+
+    case PROP_LABEL_DISAGREES:
+      g_value_set_boolean (value, densito_table_get_agreement (table, row) == DENSITO_AGREES_NO);
+      break;
+
+    case PROP_IMAGES:
+      g_value_set_uint (value, image_count (self));
+      break;
+
+    case PROP_REVIEW:
+      g_value_set_string (value, review_text (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+densito_patient_finalize (GObject *object)
+{
+  DensitoPatient *self = DENSITO_PATIENT (object);
+
+  g_clear_object (&self->dataset);
+
+  G_OBJECT_CLASS (densito_patient_parent_class)->finalize (object);
+}
+
+static void
+densito_patient_class_init (DensitoPatientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = densito_patient_finalize;
+  object_class->get_property = densito_patient_get_property;
+
+  properties[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, ro);
+  properties[PROP_SEX] = g_param_spec_string ("sex", NULL, NULL, NULL, ro);
+  properties[PROP_AGE_GROUP] = g_param_spec_string ("age-group", NULL, NULL, NULL, ro);
+  properties[PROP_SPINE_T] = g_param_spec_string ("spine-t", NULL, NULL, NULL, ro);
+  properties[PROP_HIP_T] = g_param_spec_string ("hip-t", NULL, NULL, NULL, ro);
+  properties[PROP_NECK_T] = g_param_spec_string ("neck-t", NULL, NULL, NULL, ro);
+  properties[PROP_SPINE_T_VALUE] = g_param_spec_double ("spine-t-value", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
+  properties[PROP_HIP_T_VALUE] = g_param_spec_double ("hip-t-value", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
+  properties[PROP_NECK_T_VALUE] = g_param_spec_double ("neck-t-value", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
+  properties[PROP_SPINE_CLASS] = g_param_spec_boxed ("spine-css", NULL, NULL, G_TYPE_STRV, ro);
+  properties[PROP_HIP_CLASS] = g_param_spec_boxed ("hip-css", NULL, NULL, G_TYPE_STRV, ro);
+  properties[PROP_NECK_CLASS] = g_param_spec_boxed ("neck-css", NULL, NULL, G_TYPE_STRV, ro);
+  properties[PROP_WHO_CLASS] = g_param_spec_string ("who-class", NULL, NULL, NULL, ro);
+  properties[PROP_WHO_CLASS_RANK] = g_param_spec_int ("who-class-rank", NULL, NULL, 0, 10, 0, ro);
+  properties[PROP_LABEL] = g_param_spec_string ("label", NULL, NULL, NULL, ro);
+  properties[PROP_LABEL_DISAGREES] = g_param_spec_boolean ("label-disagrees", NULL, NULL, FALSE, ro);
+  properties[PROP_IMAGES] = g_param_spec_uint ("images", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_REVIEW] = g_param_spec_string ("review", NULL, NULL, NULL, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+densito_patient_init (DensitoPatient *self)
+{
+}
+
+DensitoPatient *
+densito_patient_new (DensitoDataset *dataset,
+                     guint           row)
+{
+  DensitoPatient *self;
+
+  g_return_val_if_fail (DENSITO_IS_DATASET (dataset), NULL);
+
+  self = g_object_new (DENSITO_TYPE_PATIENT, NULL);
+  self->dataset = g_object_ref (dataset);
+  self->row = row;
+  return self;
+}
+
+guint
+densito_patient_get_row (DensitoPatient *self)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), 0);
+  return self->row;
+}
+
+DensitoDataset *
+densito_patient_get_dataset (DensitoPatient *self)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), NULL);
+  return self->dataset;
+}
+
+const char *
+densito_patient_get_id (DensitoPatient *self)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), NULL);
+  return densito_table_get_id (densito_dataset_get_table (self->dataset), self->row);
+}

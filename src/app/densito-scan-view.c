@@ -1,0 +1,1923 @@
+/* densito-scan-view.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One scan with its regions of interest drawn over it. The image is a
+ * texture node that GTK uploads once; brightness, contrast and inversion
+ * are a colour-matrix node over it, so changing them costs nothing per
+ * pixel on the CPU. Each ROI is its own small cairo node, bounded to the
+ * ROI and its label and clipped to the view: one cairo node over the whole
+ * view was measured to drop frames under the GL renderer.
+ *
+ * The view state is the zoom (0 while fitting) and the image point shown
+ * at the centre of the widget; a resize therefore keeps the centre where
+ * it was. Everything that turns widget pixels into image pixels goes
+ * through get_transform(), so drawing, hit testing and the public
+ * conversion functions agree at every zoom.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#include "densito-scan-view.h"
+#include "densito-vocabulary.h"
+
+struct _DensitoScanView
+{
+  GtkWidget       parent_instance;
+
+  GdkTexture     *texture;
+  DensitoSidecar *sidecar;
+  GArray         *entries;          /* RoiEntry, largest first */
+  guint           pango_serial;
+
+  GtkWidget      *message_box;
+  GtkWidget      *message_title;
+  GtkWidget      *message_detail;
+  char           *title;
+
+  double          zoom;             /* 0 while fitting */
+  double          center_x;         /* the image point at the widget centre, */
+  double          center_y;         /* when not fitting */
+  double          notified_scale;
+  guint           notify_scale_id;
+
+  double          brightness;
+  double          contrast;
+  guint           invert : 1;
+  guint           show_rois : 1;
+
+  /* Interaction */
+  guint           pointer_inside : 1;
+  guint           space_held : 1;
+  guint           panning : 1;
+  double          pointer_x;
+  double          pointer_y;
+  double          drag_center_x;
+  double          drag_center_y;
+  double          pinch_start_scale;
+};
+
+G_DEFINE_FINAL_TYPE (DensitoScanView, densito_scan_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ZOOM,
+  PROP_SCALE,
+  PROP_BRIGHTNESS,
+  PROP_CONTRAST,
+  PROP_INVERT,
+  PROP_SHOW_ROIS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef enum
+{
+  DRAW_BOX,
+  DRAW_POLYGON,
+  DRAW_POLYLINE,
+  DRAW_POINTS,
+  DRAW_CIRCLE,
+} DrawKind;
+
+/* What snapshot needs of one ROI, prepared when the ROIs change so that a
+ * frame only transforms a few numbers. */
+typedef struct
+{
+  guint        index;          /* in the sidecar */
+  DrawKind     draw;
+  gboolean     axis_aligned;
+  double      *xy;             /* image pixels; a box's four corners */
+  guint        n_points;
+  double       x0, y0, x1, y1; /* bounding box in image pixels */
+  double       area;
+  GdkRGBA      colour;
+  gboolean     dark_text;
+  PangoLayout *layout;
+  int          tag_width;
+  int          tag_height;
+} RoiEntry;
+
+#define ZOOM_STEP            G_SQRT2
+#define WHEEL_ZOOM_STEP      1.189207115002721   /* 2^(1/4): four wheel clicks double */
+#define OUTLINE_WIDTH        2.0
+#define HALO_WIDTH           4.0
+#define THIN_WIDTH           1.5
+#define THIN_HALO_WIDTH      3.5
+#define DOT_RADIUS           3.0
+#define NODE_MARGIN          4.0                 /* halo and antialiasing around a shape */
+#define TAG_PAD_X            5
+#define TAG_PAD_Y            1
+#define TAG_GAP              2.0
+#define TAG_MIN_EXTENT       24.0                /* no tag on shapes smaller than this on screen */
+#define MAX_AVOIDING         64                  /* tags placed around each other */
+#define MAX_CANDIDATES       8
+
+static const GdkRGBA background = { 0.102, 0.102, 0.110, 1.0 };
+static const GdkRGBA halo = { 0.0, 0.0, 0.0, 0.55 };
+
+/* Helpers */
+
+static double
+fit_scale (DensitoScanView *self)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+  double s;
+
+  if (self->texture == NULL || w <= 0 || h <= 0)
+    return 1.0;
+  s = MIN ((double)w / gdk_texture_get_width (self->texture),
+           (double)h / gdk_texture_get_height (self->texture));
+  return CLAMP (s, DENSITO_SCAN_VIEW_MIN_ZOOM, DENSITO_SCAN_VIEW_MAX_ZOOM);
+}
+
+static double
+effective_scale (DensitoScanView *self)
+{
+  return self->zoom > 0.0 ? self->zoom : fit_scale (self);
+}
+
+/* Widget x = ox + image x * scale, and the same for y. */
+static void
+get_transform (DensitoScanView *self,
+               double          *scale,
+               double          *ox,
+               double          *oy)
+{
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = gtk_widget_get_height (GTK_WIDGET (self));
+  double s = effective_scale (self);
+
+  *scale = s;
+  if (self->texture == NULL)
+    {
+      *ox = *oy = 0.0;
+    }
+  else if (self->zoom > 0.0)
+    {
+      *ox = w / 2.0 - self->center_x * s;
+      *oy = h / 2.0 - self->center_y * s;
+    }
+  else
+    {
+      *ox = (w - gdk_texture_get_width (self->texture) * s) / 2.0;
+      *oy = (h - gdk_texture_get_height (self->texture) * s) / 2.0;
+    }
+}
+
+/* The image may be panned until half of it, or half of the view when it
+ * is larger, is left visible along each axis: enough to find it again,
+ * and lenient enough that zooming about the pointer keeps the point under
+ * it in place. */
+static double
+clamp_center_axis (double center,
+                   double image_size,
+                   double view_size,
+                   double scale)
+{
+  double len = image_size * scale;
+  double keep = MIN (len, view_size) / 2.0;
+  double lo = (keep - view_size / 2.0) / scale;
+  double hi = (view_size / 2.0 - keep + len) / scale;
+
+  if (view_size <= 0.0)
+    return center;
+  return CLAMP (center, lo, hi);
+}
+
+static void
+clamp_center (DensitoScanView *self)
+{
+  double s;
+
+  if (self->texture == NULL || self->zoom <= 0.0)
+    return;
+  s = self->zoom;
+  self->center_x = clamp_center_axis (self->center_x, gdk_texture_get_width (self->texture),
+                                      gtk_widget_get_width (GTK_WIDGET (self)), s);
+  self->center_y = clamp_center_axis (self->center_y, gdk_texture_get_height (self->texture),
+                                      gtk_widget_get_height (GTK_WIDGET (self)), s);
+}
+
+static void
+notify_scale (DensitoScanView *self)
+{
+  double s = effective_scale (self);
+
+  if (s != self->notified_scale)
+    {
+      self->notified_scale = s;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+    }
+}
+
+static gboolean
+notify_scale_idle (gpointer data)
+{
+  DensitoScanView *self = data;
+
+  self->notify_scale_id = 0;
+  notify_scale (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Zooms so that the image point now under (wx, wy) stays there. */
+static void
+set_zoom_about (DensitoScanView *self,
+                double           zoom,
+                double           wx,
+                double           wy)
+{
+  double old_zoom = self->zoom;
+
+  if (zoom > 0.0)
+    {
+      double w = gtk_widget_get_width (GTK_WIDGET (self));
+      double h = gtk_widget_get_height (GTK_WIDGET (self));
+      double ix, iy;
+
+      zoom = CLAMP (zoom, DENSITO_SCAN_VIEW_MIN_ZOOM, DENSITO_SCAN_VIEW_MAX_ZOOM);
+      densito_scan_view_widget_to_image (self, wx, wy, &ix, &iy);
+      self->zoom = zoom;
+      self->center_x = ix + (w / 2.0 - wx) / zoom;
+      self->center_y = iy + (h / 2.0 - wy) / zoom;
+      clamp_center (self);
+    }
+  else
+    {
+      self->zoom = 0.0;
+    }
+
+  if (self->zoom != old_zoom)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  notify_scale (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+set_zoom_about_center (DensitoScanView *self,
+                       double           zoom)
+{
+  set_zoom_about (self, zoom,
+                  gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+                  gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
+}
+
+/* Zoom steps land on powers of √2, so that 1:1, 2:1 and 4:1 are reached
+ * exactly from any scale. */
+static double
+zoom_step (double scale,
+           int    direction)
+{
+  double k = 2.0 * log2 (scale);
+  double n = direction > 0 ? floor (k + 1e-6) + 1.0 : ceil (k - 1e-6) - 1.0;
+
+  return CLAMP (pow (2.0, n / 2.0), DENSITO_SCAN_VIEW_MIN_ZOOM, DENSITO_SCAN_VIEW_MAX_ZOOM);
+}
+
+static void
+update_cursor (DensitoScanView *self)
+{
+  const char *name = NULL;
+
+  if (self->panning)
+    name = "grabbing";
+  else if (self->space_held && self->zoom > 0.0)
+    name = "grab";
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), name);
+}
+
+/* ROI colours */
+
+typedef struct
+{
+  const char *id;
+  guint32     rgb;
+} LabelColour;
+
+/* Total hip blue and neck yellow echo Hologic; the spine is one family of
+ * greens to cyans, the forearm one of purples. All are light enough for a
+ * dark inverted scan, and the dark halo under every line keeps them apart
+ * from a light grey one. */
+static const LabelColour label_colours[] = {
+  { "L1", 0x33c7de },
+  { "L2", 0x2fd3a9 },
+  { "L3", 0x4fdc6f },
+  { "L4", 0xa3dc3c },
+  { "total_hip", 0x3d8fff },
+  { "neck", 0xffd21f },
+  { "wards", 0xf062d8 },
+  { "trochanter", 0xff8a1f },
+  { "intertrochanter", 0x30d0a0 },
+  { "radius_33", 0xc58cff },
+  { "radius_mid", 0x9f6bff },
+  { "radius_ud", 0xe07fff },
+};
+#define FREE_LABEL_COLOUR 0xd6d6d6
+
+static void
+colour_for_label (const char *label,
+                  GdkRGBA    *colour)
+{
+  guint32 rgb = FREE_LABEL_COLOUR;
+
+  for (guint i = 0; label != NULL && i < G_N_ELEMENTS (label_colours); i++)
+    if (g_strcmp0 (label_colours[i].id, label) == 0)
+      {
+        rgb = label_colours[i].rgb;
+        break;
+      }
+
+  /* A label of the vocabulary that the table above does not know yet
+   * still gets its region's family. */
+  if (rgb == FREE_LABEL_COLOUR && label != NULL)
+    {
+      const DensitoRoiLabel *known = densito_vocabulary_lookup (label);
+
+      if (known != NULL && known->region == DENSITO_REGION_SPINE)
+        rgb = 0x4fdc6f;
+      else if (known != NULL && known->region == DENSITO_REGION_HIP)
+        rgb = 0xff8a1f;
+      else if (known != NULL && known->region == DENSITO_REGION_FOREARM)
+        rgb = 0xc58cff;
+    }
+
+  colour->red = ((rgb >> 16) & 0xff) / 255.0f;
+  colour->green = ((rgb >> 8) & 0xff) / 255.0f;
+  colour->blue = (rgb & 0xff) / 255.0f;
+  colour->alpha = 1.0f;
+}
+
+/* ROI entries */
+
+static void
+roi_entry_clear (gpointer data)
+{
+  RoiEntry *entry = data;
+
+  g_clear_pointer (&entry->xy, g_free);
+  g_clear_object (&entry->layout);
+}
+
+static double *
+json_points (JsonObject *shape,
+             guint      *n_points)
+{
+  JsonNode *node;
+  JsonArray *points;
+  double *xy;
+  guint n = 0;
+
+  *n_points = 0;
+  if (shape == NULL)
+    return NULL;
+  node = json_object_get_member (shape, "points");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  points = json_node_get_array (node);
+  xy = g_new (double, 2 * MAX (json_array_get_length (points), 1));
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    {
+      JsonNode *pn = json_array_get_element (points, i);
+      JsonArray *pt = JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
+      double x, y;
+
+      if (pt == NULL || json_array_get_length (pt) != 2)
+        continue;
+      x = json_array_get_double_element (pt, 0);
+      y = json_array_get_double_element (pt, 1);
+      if (!isfinite (x) || !isfinite (y))
+        continue;
+      xy[2 * n] = x;
+      xy[2 * n + 1] = y;
+      n++;
+    }
+  if (n == 0)
+    {
+      g_free (xy);
+      return NULL;
+    }
+  *n_points = n;
+  return xy;
+}
+
+static void
+measure_tag (RoiEntry *entry)
+{
+  int tw, th;
+
+  pango_layout_get_pixel_size (entry->layout, &tw, &th);
+  entry->tag_width = tw + 2 * TAG_PAD_X;
+  entry->tag_height = th + 2 * TAG_PAD_Y;
+}
+
+static gboolean
+fill_entry (DensitoScanView  *self,
+            const DensitoRoi *roi,
+            RoiEntry         *entry)
+{
+  g_autoptr(PangoAttrList) attrs = NULL;
+  const char *label = roi->label ? roi->label : "";
+  double lum;
+
+  if (roi->kind == DENSITO_SHAPE_BOX)
+    {
+      double a = fmod (roi->box.angle, 90.0);
+
+      entry->draw = DRAW_BOX;
+      entry->n_points = 4;
+      entry->xy = g_new (double, 8);
+      densito_box_corners (&roi->box, entry->xy);
+      entry->axis_aligned = a == 0.0;
+      entry->area = roi->box.width * roi->box.height;
+    }
+  else
+    {
+      const char *type = roi->shape_type ? roi->shape_type : "polygon";
+
+      entry->xy = json_points (roi->json, &entry->n_points);
+      if (entry->xy == NULL)
+        return FALSE;
+      if (g_str_equal (type, "circle") && entry->n_points == 2)
+        entry->draw = DRAW_CIRCLE;
+      else if (g_str_equal (type, "point") || g_str_equal (type, "points") || entry->n_points == 1)
+        entry->draw = DRAW_POINTS;
+      else if (g_str_equal (type, "line") || g_str_equal (type, "linestrip") || entry->n_points == 2)
+        entry->draw = DRAW_POLYLINE;
+      else
+        entry->draw = DRAW_POLYGON;
+    }
+
+  if (entry->draw == DRAW_CIRCLE)
+    {
+      double r = hypot (entry->xy[2] - entry->xy[0], entry->xy[3] - entry->xy[1]);
+
+      entry->x0 = entry->xy[0] - r;
+      entry->x1 = entry->xy[0] + r;
+      entry->y0 = entry->xy[1] - r;
+      entry->y1 = entry->xy[1] + r;
+    }
+  else
+    {
+      entry->x0 = entry->x1 = entry->xy[0];
+      entry->y0 = entry->y1 = entry->xy[1];
+      for (guint i = 1; i < entry->n_points; i++)
+        {
+          entry->x0 = MIN (entry->x0, entry->xy[2 * i]);
+          entry->x1 = MAX (entry->x1, entry->xy[2 * i]);
+          entry->y0 = MIN (entry->y0, entry->xy[2 * i + 1]);
+          entry->y1 = MAX (entry->y1, entry->xy[2 * i + 1]);
+        }
+    }
+  if (entry->draw != DRAW_BOX)
+    entry->area = (entry->x1 - entry->x0) * (entry->y1 - entry->y0);
+
+  colour_for_label (roi->label, &entry->colour);
+  lum = 0.2126 * entry->colour.red + 0.7152 * entry->colour.green + 0.0722 * entry->colour.blue;
+  entry->dark_text = lum > 0.45;
+
+  entry->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self),
+                                                  densito_roi_label_display_name (label));
+  attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_scale_new (0.92));
+  pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_layout_set_attributes (entry->layout, attrs);
+  measure_tag (entry);
+  return TRUE;
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const RoiEntry *ea = a;
+  const RoiEntry *eb = b;
+
+  /* Largest first, so that small boxes and their tags end up on top. */
+  if (ea->area != eb->area)
+    return ea->area > eb->area ? -1 : 1;
+  return ea->index < eb->index ? -1 : ea->index > eb->index;
+}
+
+static void
+rebuild_entries (DensitoScanView *self)
+{
+  guint n = self->sidecar ? densito_sidecar_get_n_rois (self->sidecar) : 0;
+
+  g_array_set_size (self->entries, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      const DensitoRoi *roi = densito_sidecar_get_roi (self->sidecar, i);
+      RoiEntry entry = { .index = i };
+
+      if (roi == NULL)
+        continue;
+      if (fill_entry (self, roi, &entry))
+        g_array_append_val (self->entries, entry);
+      else
+        roi_entry_clear (&entry);
+    }
+  g_array_sort (self->entries, compare_entries);
+  self->pango_serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+}
+
+/* Drawing */
+
+static double
+snap (double v,
+      int    scale_factor)
+{
+  return round (v * scale_factor) / scale_factor;
+}
+
+static void
+path_entry (cairo_t        *cr,
+            const RoiEntry *entry,
+            double          s,
+            double          ox,
+            double          oy,
+            int             scale_factor)
+{
+  switch (entry->draw)
+    {
+    case DRAW_BOX:
+      if (entry->axis_aligned)
+        {
+          /* Whole pixels, so that the 2 px line covers two pixel rows. */
+          double x0 = snap (ox + entry->x0 * s, scale_factor);
+          double y0 = snap (oy + entry->y0 * s, scale_factor);
+          double x1 = snap (ox + entry->x1 * s, scale_factor);
+          double y1 = snap (oy + entry->y1 * s, scale_factor);
+
+          cairo_rectangle (cr, x0, y0, x1 - x0, y1 - y0);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    case DRAW_POLYGON:
+    case DRAW_POLYLINE:
+      for (guint i = 0; i < entry->n_points; i++)
+        cairo_line_to (cr, ox + entry->xy[2 * i] * s, oy + entry->xy[2 * i + 1] * s);
+      if (entry->draw != DRAW_POLYLINE)
+        cairo_close_path (cr);
+      break;
+    case DRAW_CIRCLE:
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, ox + entry->xy[0] * s, oy + entry->xy[1] * s,
+                 hypot (entry->xy[2] - entry->xy[0], entry->xy[3] - entry->xy[1]) * s,
+                 0.0, 2.0 * G_PI);
+      break;
+    case DRAW_POINTS:
+      for (guint i = 0; i < entry->n_points; i++)
+        {
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, ox + entry->xy[2 * i] * s, oy + entry->xy[2 * i + 1] * s,
+                     DOT_RADIUS, 0.0, 2.0 * G_PI);
+        }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+draw_shape (cairo_t        *cr,
+            const RoiEntry *entry,
+            double          s,
+            double          ox,
+            double          oy,
+            int             scale_factor)
+{
+  gboolean thin = entry->draw != DRAW_BOX;
+
+  path_entry (cr, entry, s, ox, oy, scale_factor);
+  if (entry->draw == DRAW_POINTS)
+    {
+      gdk_cairo_set_source_rgba (cr, &entry->colour);
+      cairo_fill_preserve (cr);
+      gdk_cairo_set_source_rgba (cr, &halo);
+      cairo_set_line_width (cr, 1.0);
+      cairo_stroke (cr);
+      return;
+    }
+
+  cairo_set_line_join (cr, thin ? CAIRO_LINE_JOIN_ROUND : CAIRO_LINE_JOIN_MITER);
+  cairo_set_line_cap (cr, thin ? CAIRO_LINE_CAP_ROUND : CAIRO_LINE_CAP_SQUARE);
+  gdk_cairo_set_source_rgba (cr, &halo);
+  cairo_set_line_width (cr, thin ? THIN_HALO_WIDTH : HALO_WIDTH);
+  cairo_stroke_preserve (cr);
+  gdk_cairo_set_source_rgba (cr, &entry->colour);
+  cairo_set_line_width (cr, thin ? THIN_WIDTH : OUTLINE_WIDTH);
+  cairo_stroke (cr);
+}
+
+static void
+draw_tag (cairo_t               *cr,
+          const RoiEntry        *entry,
+          const graphene_rect_t *tag)
+{
+  GdkRGBA fill = entry->colour;
+  double r = 3.0;
+  double x = tag->origin.x + 0.5, y = tag->origin.y + 0.5;
+  double w = tag->size.width - 1.0, h = tag->size.height - 1.0;
+
+  fill.alpha = 0.88f;
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2.0, 0.0);
+  cairo_arc (cr, x + w - r, y + h - r, r, 0.0, G_PI / 2.0);
+  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2.0, G_PI);
+  cairo_arc (cr, x + r, y + r, r, G_PI, 1.5 * G_PI);
+  cairo_close_path (cr);
+  gdk_cairo_set_source_rgba (cr, &fill);
+  cairo_fill_preserve (cr);
+  /* The same dark edge as the outlines, for light tags on light scans. */
+  gdk_cairo_set_source_rgba (cr, &halo);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+
+  if (entry->dark_text)
+    cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.9);
+  else
+    cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 1.0);
+  cairo_move_to (cr, tag->origin.x + TAG_PAD_X, tag->origin.y + TAG_PAD_Y);
+  pango_cairo_show_layout (cr, entry->layout);
+}
+
+static void
+entry_widget_bounds (const RoiEntry  *entry,
+                     double           s,
+                     double           ox,
+                     double           oy,
+                     graphene_rect_t *r)
+{
+  r->origin.x = ox + entry->x0 * s;
+  r->origin.y = oy + entry->y0 * s;
+  r->size.width = (entry->x1 - entry->x0) * s;
+  r->size.height = (entry->y1 - entry->y0) * s;
+}
+
+/* Whether the segment from (ax, ay) to (bx, by) passes through the
+ * rectangle (Liang-Barsky clipping). */
+static gboolean
+segment_hits_rect (double                 ax,
+                   double                 ay,
+                   double                 bx,
+                   double                 by,
+                   const graphene_rect_t *r)
+{
+  double p[4] = { -(bx - ax), bx - ax, -(by - ay), by - ay };
+  double q[4] = { ax - r->origin.x, r->origin.x + r->size.width - ax,
+                  ay - r->origin.y, r->origin.y + r->size.height - ay };
+  double t0 = 0.0, t1 = 1.0;
+
+  for (guint k = 0; k < 4; k++)
+    {
+      if (p[k] == 0.0)
+        {
+          if (q[k] < 0.0)
+            return FALSE;
+          continue;
+        }
+      if (p[k] < 0.0)
+        t0 = MAX (t0, q[k] / p[k]);
+      else
+        t1 = MIN (t1, q[k] / p[k]);
+      if (t0 > t1)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+point_in_entry (const RoiEntry *entry,
+                double          x,
+                double          y)
+{
+  gboolean inside = FALSE;
+
+  if (entry->draw == DRAW_POLYLINE || entry->draw == DRAW_POINTS)
+    return FALSE;
+  if (entry->draw == DRAW_CIRCLE)
+    return hypot (x - entry->xy[0], y - entry->xy[1]) <
+           hypot (entry->xy[2] - entry->xy[0], entry->xy[3] - entry->xy[1]);
+  for (guint i = 0, j = entry->n_points - 1; i < entry->n_points; j = i++)
+    {
+      double xi = entry->xy[2 * i], yi = entry->xy[2 * i + 1];
+      double xj = entry->xy[2 * j], yj = entry->xy[2 * j + 1];
+
+      if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
+        inside = !inside;
+    }
+  return inside;
+}
+
+/* Whether a tag at @r (widget pixels) would hide part of another ROI's
+ * outline. */
+static gboolean
+tag_crosses_entry (const RoiEntry        *entry,
+                   const graphene_rect_t *r,
+                   double                 s,
+                   double                 ox,
+                   double                 oy)
+{
+  graphene_rect_t b;
+
+  entry_widget_bounds (entry, s, ox, oy, &b);
+  graphene_rect_inset (&b, -NODE_MARGIN, -NODE_MARGIN);
+  if (!graphene_rect_intersection (r, &b, NULL))
+    return FALSE;
+
+  switch (entry->draw)
+    {
+    case DRAW_POINTS:
+      for (guint i = 0; i < entry->n_points; i++)
+        {
+          graphene_rect_t dot = GRAPHENE_RECT_INIT (ox + entry->xy[2 * i] * s - DOT_RADIUS,
+                                                    oy + entry->xy[2 * i + 1] * s - DOT_RADIUS,
+                                                    2 * DOT_RADIUS, 2 * DOT_RADIUS);
+          if (graphene_rect_intersection (r, &dot, NULL))
+            return TRUE;
+        }
+      return FALSE;
+
+    case DRAW_CIRCLE:
+      {
+        double cx = ox + entry->xy[0] * s, cy = oy + entry->xy[1] * s;
+        double radius = hypot (entry->xy[2] - entry->xy[0], entry->xy[3] - entry->xy[1]) * s;
+        double nx = CLAMP (cx, r->origin.x, r->origin.x + r->size.width);
+        double ny = CLAMP (cy, r->origin.y, r->origin.y + r->size.height);
+        double fx = MAX (fabs (cx - r->origin.x), fabs (cx - r->origin.x - r->size.width));
+        double fy = MAX (fabs (cy - r->origin.y), fabs (cy - r->origin.y - r->size.height));
+
+        return hypot (nx - cx, ny - cy) <= radius && hypot (fx, fy) >= radius;
+      }
+
+    case DRAW_BOX:
+    case DRAW_POLYGON:
+    case DRAW_POLYLINE:
+      for (guint i = 0; i < entry->n_points; i++)
+        {
+          guint j = i + 1 < entry->n_points ? i + 1 : 0;
+
+          if (j == 0 && entry->draw == DRAW_POLYLINE)
+            break;
+          if (segment_hits_rect (ox + entry->xy[2 * i] * s, oy + entry->xy[2 * i + 1] * s,
+                                 ox + entry->xy[2 * j] * s, oy + entry->xy[2 * j + 1] * s, r))
+            return TRUE;
+        }
+      return FALSE;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* How bad a place for a tag is: on another tag, out of view, across
+ * another ROI's outline, or over a small ROI it would hide. Lower is
+ * better. It allocates nothing; the ROIs looked at are capped so that a
+ * sidecar with thousands of shapes stays fast. */
+static int
+score_tag (DensitoScanView       *self,
+           guint                  current,
+           const graphene_rect_t *tag,
+           const graphene_rect_t *placed,
+           guint                  n_placed,
+           const graphene_rect_t *view,
+           double                 s,
+           double                 ox,
+           double                 oy)
+{
+  graphene_rect_t core = *tag;
+  double tag_area = tag->size.width * tag->size.height;
+  double cx = (tag->origin.x + tag->size.width / 2.0 - ox) / s;
+  double cy = (tag->origin.y + tag->size.height / 2.0 - oy) / s;
+  int score = 0;
+
+  for (guint i = 0; i < n_placed; i++)
+    if (graphene_rect_intersection (tag, &placed[i], NULL))
+      score += 1000;
+  if (!graphene_rect_contains_rect (view, tag))
+    score += 100;
+
+  /* A tag may sit flush on an outline (a tab on its own box, or on a
+   * shared edge) without counting as crossing it. */
+  graphene_rect_inset (&core, OUTLINE_WIDTH / 2.0 + 1.0, OUTLINE_WIDTH / 2.0 + 1.0);
+
+  for (guint i = 0; i < self->entries->len && i < MAX_AVOIDING; i++)
+    {
+      const RoiEntry *other = &g_array_index (self->entries, RoiEntry, i);
+
+      if (i == current || other->n_points > 256)
+        continue;
+      /* Small ROIs, the neck and Ward's above all, matter more than the
+       * large boxes around them. */
+      if (tag_crosses_entry (other, &core, s, ox, oy))
+        score += other->area * s * s < 10.0 * tag_area ? 20 : 10;
+      else if (other->area * s * s < 8.0 * tag_area && point_in_entry (other, cx, cy))
+        score += 5;
+    }
+  return score;
+}
+
+/* Candidate places for the tag, best first: a tab in the top-left corner
+ * of an upright box large enough to hold it, else just outside. */
+static guint
+tag_candidates (const RoiEntry  *entry,
+                double           s,
+                double           ox,
+                double           oy,
+                int              scale_factor,
+                graphene_rect_t  candidates[MAX_CANDIDATES])
+{
+  double tw = entry->tag_width, th = entry->tag_height;
+  guint n = 0;
+
+  if (entry->draw == DRAW_BOX && entry->axis_aligned)
+    {
+      /* Flush with the outer edge of the 2 px outline. */
+      double x0 = snap (ox + entry->x0 * s, scale_factor) - OUTLINE_WIDTH / 2.0;
+      double y0 = snap (oy + entry->y0 * s, scale_factor) - OUTLINE_WIDTH / 2.0;
+      double x1 = snap (ox + entry->x1 * s, scale_factor) + OUTLINE_WIDTH / 2.0;
+      double y1 = snap (oy + entry->y1 * s, scale_factor) + OUTLINE_WIDTH / 2.0;
+      gboolean fits = tw <= (x1 - x0) * 0.85 && th <= (y1 - y0) * 0.4;
+
+      if (fits)
+        graphene_rect_init (&candidates[n++], x0, y0, tw, th);
+      graphene_rect_init (&candidates[n++], x0, y0 - th, tw, th);
+      if (fits)
+        graphene_rect_init (&candidates[n++], x0, y1 - th, tw, th);
+      graphene_rect_init (&candidates[n++], x0, y1, tw, th);
+      if (fits)
+        graphene_rect_init (&candidates[n++], x1 - tw, y0, tw, th);
+      graphene_rect_init (&candidates[n++], x1 - tw, y0 - th, tw, th);
+      graphene_rect_init (&candidates[n++], x1 + TAG_GAP, y0, tw, th);
+      graphene_rect_init (&candidates[n++], x0 - tw - TAG_GAP, y0, tw, th);
+    }
+  else
+    {
+      /* Beside the extreme points, so the tag touches the shape. */
+      double top_x = 0, top_y = G_MAXDOUBLE, bottom_x = 0, bottom_y = -G_MAXDOUBLE;
+      double left_x = G_MAXDOUBLE, left_y = 0, right_x = -G_MAXDOUBLE, right_y = 0;
+      double m = NODE_MARGIN;
+
+      if (entry->draw == DRAW_CIRCLE || entry->draw == DRAW_POINTS)
+        {
+          top_x = bottom_x = ox + (entry->x0 + entry->x1) / 2.0 * s;
+          left_y = right_y = oy + (entry->y0 + entry->y1) / 2.0 * s;
+          top_y = oy + entry->y0 * s;
+          bottom_y = oy + entry->y1 * s;
+          left_x = ox + entry->x0 * s;
+          right_x = ox + entry->x1 * s;
+        }
+      else
+        for (guint i = 0; i < entry->n_points; i++)
+          {
+            double x = ox + entry->xy[2 * i] * s;
+            double y = oy + entry->xy[2 * i + 1] * s;
+
+            if (y < top_y)
+              top_x = x, top_y = y;
+            if (y > bottom_y)
+              bottom_x = x, bottom_y = y;
+            if (x < left_x)
+              left_x = x, left_y = y;
+            if (x > right_x)
+              right_x = x, right_y = y;
+          }
+      graphene_rect_init (&candidates[n++], top_x - tw / 2.0, top_y - m - th, tw, th);
+      graphene_rect_init (&candidates[n++], right_x + m, right_y - th / 2.0, tw, th);
+      graphene_rect_init (&candidates[n++], left_x - m - tw, left_y - th / 2.0, tw, th);
+      graphene_rect_init (&candidates[n++], bottom_x - tw / 2.0, bottom_y + m, tw, th);
+      graphene_rect_init (&candidates[n++], top_x + m, top_y - m - th, tw, th);
+      graphene_rect_init (&candidates[n++], top_x - m - tw, top_y - m - th, tw, th);
+      graphene_rect_init (&candidates[n++], bottom_x + m, bottom_y + m, tw, th);
+      graphene_rect_init (&candidates[n++], bottom_x - m - tw, bottom_y + m, tw, th);
+    }
+  g_assert (n <= MAX_CANDIDATES);
+  return n;
+}
+
+static void
+snapshot_rois (DensitoScanView *self,
+               GtkSnapshot     *snapshot,
+               double           s,
+               double           ox,
+               double           oy)
+{
+  int scale_factor = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  graphene_rect_t view;
+  graphene_rect_t placed[MAX_AVOIDING];
+  guint n_placed = 0;
+  guint serial;
+
+  graphene_rect_init (&view, 0, 0,
+                      gtk_widget_get_width (GTK_WIDGET (self)),
+                      gtk_widget_get_height (GTK_WIDGET (self)));
+
+  /* The font or its resolution changed since the tags were measured. */
+  serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+  if (serial != self->pango_serial)
+    {
+      for (guint i = 0; i < self->entries->len; i++)
+        {
+          RoiEntry *entry = &g_array_index (self->entries, RoiEntry, i);
+
+          pango_layout_context_changed (entry->layout);
+          measure_tag (entry);
+        }
+      self->pango_serial = serial;
+    }
+
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      const RoiEntry *entry = &g_array_index (self->entries, RoiEntry, i);
+      graphene_rect_t shape, bounds, tag;
+      gboolean has_tag;
+      cairo_t *cr;
+
+      entry_widget_bounds (entry, s, ox, oy, &shape);
+      graphene_rect_inset (&shape, -NODE_MARGIN, -NODE_MARGIN);
+      if (!graphene_rect_intersection (&shape, &view, NULL))
+        continue;
+
+      has_tag = MAX ((entry->x1 - entry->x0) * s, (entry->y1 - entry->y0) * s) >= TAG_MIN_EXTENT;
+      bounds = shape;
+      if (has_tag)
+        {
+          graphene_rect_t candidates[MAX_CANDIDATES];
+          guint n = tag_candidates (entry, s, ox, oy, scale_factor, candidates);
+          int best = G_MAXINT;
+
+          tag = candidates[0];
+
+          for (guint c = 0; c < n && best > 0; c++)
+            {
+              int score = score_tag (self, i, &candidates[c], placed, n_placed, &view, s, ox, oy);
+
+              if (score < best)
+                {
+                  best = score;
+                  tag = candidates[c];
+                }
+            }
+
+          /* A tag stays in view while any of its shape is. */
+          tag.origin.x = CLAMP (tag.origin.x, 0.0, MAX (0.0, view.size.width - tag.size.width));
+          tag.origin.y = CLAMP (tag.origin.y, 0.0, MAX (0.0, view.size.height - tag.size.height));
+          tag.origin.x = snap (tag.origin.x, scale_factor);
+          tag.origin.y = snap (tag.origin.y, scale_factor);
+          if (n_placed < MAX_AVOIDING)
+            placed[n_placed++] = tag;
+          graphene_rect_union (&bounds, &tag, &bounds);
+        }
+
+      if (!graphene_rect_intersection (&bounds, &view, &bounds))
+        continue;
+      graphene_rect_round_extents (&bounds, &bounds);
+
+      cr = gtk_snapshot_append_cairo (snapshot, &bounds);
+      draw_shape (cr, entry, s, ox, oy, scale_factor);
+      if (has_tag)
+        draw_tag (cr, entry, &tag);
+      cairo_destroy (cr);
+    }
+}
+
+static void
+push_adjustments (DensitoScanView *self,
+                  GtkSnapshot     *snapshot)
+{
+  /* Window and level about mid grey; the matrix acts on unpremultiplied
+   * colour, so transparent pixels stay transparent. */
+  float k = (float)self->contrast;
+  float offset = (float)(0.5 - 0.5 * self->contrast + self->brightness);
+  graphene_matrix_t matrix;
+  graphene_vec4_t offsets;
+
+  if (self->invert)
+    {
+      offset = (float)(0.5 + 0.5 * self->contrast + self->brightness);
+      k = -k;
+    }
+  graphene_matrix_init_from_float (&matrix, (float[16]) {
+                                     k, 0, 0, 0,
+                                     0, k, 0, 0,
+                                     0, 0, k, 0,
+                                     0, 0, 0, 1 });
+  graphene_vec4_init (&offsets, offset, offset, offset, 0.0f);
+  gtk_snapshot_push_color_matrix (snapshot, &matrix, &offsets);
+}
+
+/* Callbacks */
+
+static void
+motion_cb (GtkEventControllerMotion *controller,
+           double                    x,
+           double                    y,
+           DensitoScanView          *self)
+{
+  self->pointer_inside = TRUE;
+  self->pointer_x = x;
+  self->pointer_y = y;
+}
+
+static void
+leave_cb (GtkEventControllerMotion *controller,
+          DensitoScanView          *self)
+{
+  self->pointer_inside = FALSE;
+}
+
+static gboolean
+scroll_cb (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           DensitoScanView          *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  gboolean wheel = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL;
+  double step;
+
+  if (self->texture == NULL)
+    return FALSE;
+
+  if (state & GDK_CONTROL_MASK)
+    {
+      double steps = wheel ? dy : dy / 20.0;
+      double wx = self->pointer_inside ? self->pointer_x : gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
+      double wy = self->pointer_inside ? self->pointer_y : gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+
+      set_zoom_about (self, effective_scale (self) * pow (WHEEL_ZOOM_STEP, -steps), wx, wy);
+      return TRUE;
+    }
+
+  if (self->zoom <= 0.0)
+    return FALSE;   /* the whole image is in view already */
+
+  if ((state & GDK_SHIFT_MASK) && dx == 0.0)
+    {
+      dx = dy;
+      dy = 0.0;
+    }
+  /* The step GtkScrolledWindow uses for one wheel click. */
+  step = wheel ? pow (MIN (gtk_widget_get_width (GTK_WIDGET (self)),
+                           gtk_widget_get_height (GTK_WIDGET (self))), 2.0 / 3.0) : 1.0;
+  densito_scan_view_pan (self, -dx * step, -dy * step);
+  return TRUE;
+}
+
+static void
+drag_begin_cb (GtkGestureDrag  *gesture,
+               double           x,
+               double           y,
+               DensitoScanView *self)
+{
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+
+  if (self->texture == NULL || self->zoom <= 0.0 ||
+      !(button == GDK_BUTTON_MIDDLE || (button == GDK_BUTTON_PRIMARY && self->space_held)))
+    {
+      /* Leave the primary button to whoever edits ROIs. */
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  self->panning = TRUE;
+  self->drag_center_x = self->center_x;
+  self->drag_center_y = self->center_y;
+  update_cursor (self);
+}
+
+static void
+drag_update_cb (GtkGestureDrag  *gesture,
+                double           offset_x,
+                double           offset_y,
+                DensitoScanView *self)
+{
+  if (!self->panning || self->zoom <= 0.0)
+    return;
+  self->center_x = self->drag_center_x - offset_x / self->zoom;
+  self->center_y = self->drag_center_y - offset_y / self->zoom;
+  clamp_center (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+drag_end_cb (GtkGestureDrag  *gesture,
+             double           offset_x,
+             double           offset_y,
+             DensitoScanView *self)
+{
+  self->panning = FALSE;
+  update_cursor (self);
+}
+
+static void
+pressed_cb (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            DensitoScanView *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+pinch_begin_cb (GtkGesture       *gesture,
+                GdkEventSequence *sequence,
+                DensitoScanView  *self)
+{
+  self->pinch_start_scale = effective_scale (self);
+}
+
+static void
+pinch_scale_changed_cb (GtkGestureZoom  *gesture,
+                        double           scale,
+                        DensitoScanView *self)
+{
+  double x, y;
+
+  if (self->texture == NULL)
+    return;
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
+    {
+      x = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
+      y = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+    }
+  set_zoom_about (self, self->pinch_start_scale * scale, x, y);
+}
+
+static gboolean
+key_pressed_cb (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                DensitoScanView       *self)
+{
+  if (keyval != GDK_KEY_space || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)))
+    return FALSE;
+  self->space_held = TRUE;
+  update_cursor (self);
+  return TRUE;
+}
+
+static void
+key_released_cb (GtkEventControllerKey *controller,
+                 guint                  keyval,
+                 guint                  keycode,
+                 GdkModifierType        state,
+                 DensitoScanView       *self)
+{
+  if (keyval == GDK_KEY_space)
+    {
+      self->space_held = FALSE;
+      update_cursor (self);
+    }
+}
+
+static void
+focus_leave_cb (GtkEventControllerFocus *controller,
+                DensitoScanView         *self)
+{
+  self->space_held = FALSE;
+  update_cursor (self);
+}
+
+static void
+zoom_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (widget);
+
+  if (g_str_equal (action_name, "scan-view.zoom-in"))
+    densito_scan_view_zoom_in (self);
+  else if (g_str_equal (action_name, "scan-view.zoom-out"))
+    densito_scan_view_zoom_out (self);
+  else if (g_str_equal (action_name, "scan-view.zoom-fit"))
+    densito_scan_view_zoom_fit (self);
+  else if (g_str_equal (action_name, "scan-view.zoom-one"))
+    densito_scan_view_zoom_one (self);
+  else if (g_str_equal (action_name, "scan-view.reset-adjustments"))
+    densito_scan_view_reset_adjustments (self);
+  else
+    g_assert_not_reached ();
+}
+
+/* Overrides */
+
+static void
+densito_scan_view_measure (GtkWidget      *widget,
+                           GtkOrientation  orientation,
+                           int             for_size,
+                           int            *minimum,
+                           int            *natural,
+                           int            *minimum_baseline,
+                           int            *natural_baseline)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (widget);
+
+  *minimum = *natural = 0;
+  if (gtk_widget_should_layout (self->message_box))
+    gtk_widget_measure (self->message_box, orientation, for_size, minimum, natural, NULL, NULL);
+}
+
+static void
+densito_scan_view_size_allocate (GtkWidget *widget,
+                                 int        width,
+                                 int        height,
+                                 int        baseline)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (widget);
+
+  if (gtk_widget_should_layout (self->message_box))
+    gtk_widget_allocate (self->message_box, width, height, baseline, NULL);
+
+  clamp_center (self);
+
+  /* While fitting, the scale follows the size; tell listeners after the
+   * layout pass rather than from inside it. */
+  if (effective_scale (self) != self->notified_scale && self->notify_scale_id == 0)
+    self->notify_scale_id = g_idle_add_full (G_PRIORITY_DEFAULT, notify_scale_idle, self, NULL);
+}
+
+static void
+densito_scan_view_snapshot (GtkWidget   *widget,
+                            GtkSnapshot *snapshot)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (widget);
+  double w = gtk_widget_get_width (widget);
+  double h = gtk_widget_get_height (widget);
+  gboolean adjusted;
+  double s, ox, oy;
+
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, w, h));
+
+  if (gtk_widget_get_visible (self->message_box))
+    {
+      gtk_widget_snapshot_child (widget, self->message_box, snapshot);
+      return;
+    }
+  if (self->texture == NULL)
+    return;
+
+  get_transform (self, &s, &ox, &oy);
+  adjusted = self->brightness != 0.0 || self->contrast != 1.0 || self->invert;
+  if (adjusted)
+    push_adjustments (self, snapshot);
+  gtk_snapshot_append_texture (snapshot, self->texture,
+                               &GRAPHENE_RECT_INIT (ox, oy,
+                                                    gdk_texture_get_width (self->texture) * s,
+                                                    gdk_texture_get_height (self->texture) * s));
+  if (adjusted)
+    gtk_snapshot_pop (snapshot);
+
+  if (self->show_rois && self->entries->len > 0)
+    snapshot_rois (self, snapshot, s, ox, oy);
+}
+
+static void
+densito_scan_view_dispose (GObject *object)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (object);
+
+  g_clear_handle_id (&self->notify_scale_id, g_source_remove);
+  g_clear_pointer (&self->message_box, gtk_widget_unparent);
+  g_clear_object (&self->texture);
+  g_clear_object (&self->sidecar);
+  if (self->entries != NULL)
+    g_array_set_size (self->entries, 0);
+
+  G_OBJECT_CLASS (densito_scan_view_parent_class)->dispose (object);
+}
+
+static void
+densito_scan_view_finalize (GObject *object)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (object);
+
+  g_clear_pointer (&self->entries, g_array_unref);
+  g_free (self->title);
+
+  G_OBJECT_CLASS (densito_scan_view_parent_class)->finalize (object);
+}
+
+static void
+densito_scan_view_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ZOOM:
+      g_value_set_double (value, self->zoom);
+      break;
+    case PROP_SCALE:
+      g_value_set_double (value, effective_scale (self));
+      break;
+    case PROP_BRIGHTNESS:
+      g_value_set_double (value, self->brightness);
+      break;
+    case PROP_CONTRAST:
+      g_value_set_double (value, self->contrast);
+      break;
+    case PROP_INVERT:
+      g_value_set_boolean (value, self->invert);
+      break;
+    case PROP_SHOW_ROIS:
+      g_value_set_boolean (value, self->show_rois);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+densito_scan_view_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ZOOM:
+      densito_scan_view_set_zoom (self, g_value_get_double (value));
+      break;
+    case PROP_BRIGHTNESS:
+      densito_scan_view_set_brightness (self, g_value_get_double (value));
+      break;
+    case PROP_CONTRAST:
+      densito_scan_view_set_contrast (self, g_value_get_double (value));
+      break;
+    case PROP_INVERT:
+      densito_scan_view_set_invert (self, g_value_get_boolean (value));
+      break;
+    case PROP_SHOW_ROIS:
+      densito_scan_view_set_show_rois (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+densito_scan_view_class_init (DensitoScanViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = densito_scan_view_dispose;
+  object_class->finalize = densito_scan_view_finalize;
+  object_class->get_property = densito_scan_view_get_property;
+  object_class->set_property = densito_scan_view_set_property;
+
+  widget_class->measure = densito_scan_view_measure;
+  widget_class->size_allocate = densito_scan_view_size_allocate;
+  widget_class->snapshot = densito_scan_view_snapshot;
+
+  /**
+   * DensitoScanView:zoom:
+   *
+   * Widget pixels per image pixel, or 0 to fit the image to the view
+   * (and keep fitting it as the view is resized).
+   */
+  properties[PROP_ZOOM] =
+    g_param_spec_double ("zoom", NULL, NULL,
+                         0.0, DENSITO_SCAN_VIEW_MAX_ZOOM, 0.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * DensitoScanView:scale:
+   *
+   * The scale in effect, also while fitting; for a zoom indicator.
+   */
+  properties[PROP_SCALE] =
+    g_param_spec_double ("scale", NULL, NULL,
+                         DENSITO_SCAN_VIEW_MIN_ZOOM, DENSITO_SCAN_VIEW_MAX_ZOOM, 1.0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_BRIGHTNESS] =
+    g_param_spec_double ("brightness", NULL, NULL,
+                         -1.0, 1.0, 0.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_CONTRAST] =
+    g_param_spec_double ("contrast", NULL, NULL,
+                         0.1, 4.0, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_INVERT] =
+    g_param_spec_boolean ("invert", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_SHOW_ROIS] =
+    g_param_spec_boolean ("show-rois", NULL, NULL,
+                          TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_install_action (widget_class, "scan-view.zoom-in", NULL, zoom_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan-view.zoom-out", NULL, zoom_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan-view.zoom-fit", NULL, zoom_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan-view.zoom-one", NULL, zoom_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan-view.reset-adjustments", NULL, zoom_action_cb);
+  gtk_widget_class_install_property_action (widget_class, "scan-view.show-rois", "show-rois");
+  gtk_widget_class_install_property_action (widget_class, "scan-view.invert", "invert");
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, 0, "scan-view.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, 0, "scan-view.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, 0, "scan-view.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, 0, "scan-view.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "scan-view.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, 0, "scan-view.zoom-fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_0, 0, "scan-view.zoom-fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, 0, "scan-view.zoom-one", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1, 0, "scan-view.zoom-one", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, 0, "scan-view.show-rois", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_SHIFT_MASK, "scan-view.show-rois", NULL);
+
+  gtk_widget_class_set_css_name (widget_class, "scanview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+densito_scan_view_init (DensitoScanView *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  GtkEventController *controller;
+  GtkGesture *gesture;
+  PangoAttrList *attrs;
+
+  self->contrast = 1.0;
+  self->show_rois = TRUE;
+  self->notified_scale = 1.0;
+  self->entries = g_array_new (FALSE, TRUE, sizeof (RoiEntry));
+  g_array_set_clear_func (self->entries, roi_entry_clear);
+
+  gtk_widget_set_focusable (widget, TRUE);
+  gtk_widget_set_focus_on_click (widget, TRUE);
+  gtk_widget_set_overflow (widget, GTK_OVERFLOW_HIDDEN);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Scan"),
+                                  -1);
+
+  /* The message sits on the view's own dark background whatever the
+   * theme, so its colours are fixed here rather than taken from CSS. */
+  self->message_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_halign (self->message_box, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->message_box, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_start (self->message_box, 24);
+  gtk_widget_set_margin_end (self->message_box, 24);
+  gtk_widget_set_visible (self->message_box, FALSE);
+  gtk_widget_set_parent (self->message_box, widget);
+
+  self->message_title = gtk_label_new (NULL);
+  attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_LARGE));
+  pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_attr_list_insert (attrs, pango_attr_foreground_new (0xeeee, 0xeeee, 0xeeee));
+  gtk_label_set_attributes (GTK_LABEL (self->message_title), attrs);
+  pango_attr_list_unref (attrs);
+  gtk_label_set_wrap (GTK_LABEL (self->message_title), TRUE);
+  gtk_label_set_justify (GTK_LABEL (self->message_title), GTK_JUSTIFY_CENTER);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->message_title), 50);
+  gtk_box_append (GTK_BOX (self->message_box), self->message_title);
+
+  self->message_detail = gtk_label_new (NULL);
+  attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_foreground_new (0xbbbb, 0xbbbb, 0xbbbb));
+  gtk_label_set_attributes (GTK_LABEL (self->message_detail), attrs);
+  pango_attr_list_unref (attrs);
+  gtk_label_set_wrap (GTK_LABEL (self->message_detail), TRUE);
+  gtk_label_set_justify (GTK_LABEL (self->message_detail), GTK_JUSTIFY_CENTER);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->message_detail), 60);
+  gtk_label_set_selectable (GTK_LABEL (self->message_detail), TRUE);
+  gtk_box_append (GTK_BOX (self->message_box), self->message_detail);
+
+  controller = gtk_event_controller_motion_new ();
+  g_signal_connect (controller, "enter", G_CALLBACK (motion_cb), self);
+  g_signal_connect (controller, "motion", G_CALLBACK (motion_cb), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (leave_cb), self);
+  gtk_widget_add_controller (widget, controller);
+
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (controller, "scroll", G_CALLBACK (scroll_cb), self);
+  gtk_widget_add_controller (widget, controller);
+
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), 0);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (gesture), GTK_PHASE_CAPTURE);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (pressed_cb), self);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
+
+  gesture = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), 0);
+  g_signal_connect (gesture, "drag-begin", G_CALLBACK (drag_begin_cb), self);
+  g_signal_connect (gesture, "drag-update", G_CALLBACK (drag_update_cb), self);
+  g_signal_connect (gesture, "drag-end", G_CALLBACK (drag_end_cb), self);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
+
+  gesture = gtk_gesture_zoom_new ();
+  g_signal_connect (gesture, "begin", G_CALLBACK (pinch_begin_cb), self);
+  g_signal_connect (gesture, "scale-changed", G_CALLBACK (pinch_scale_changed_cb), self);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+  g_signal_connect (controller, "key-released", G_CALLBACK (key_released_cb), self);
+  gtk_widget_add_controller (widget, controller);
+
+  controller = gtk_event_controller_focus_new ();
+  g_signal_connect (controller, "leave", G_CALLBACK (focus_leave_cb), self);
+  gtk_widget_add_controller (widget, controller);
+}
+
+/* Public API */
+
+GtkWidget *
+densito_scan_view_new (void)
+{
+  return g_object_new (DENSITO_TYPE_SCAN_VIEW, NULL);
+}
+
+/**
+ * densito_scan_view_set_texture:
+ * @texture: (nullable): the scan, or %NULL to show nothing
+ *
+ * Shows @texture, fitted to the view, and hides any message. Brightness,
+ * contrast and inversion are kept, so that scans can be compared with
+ * the same settings.
+ */
+void
+densito_scan_view_set_texture (DensitoScanView *self,
+                               GdkTexture      *texture)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (texture == NULL || GDK_IS_TEXTURE (texture));
+
+  densito_scan_view_set_message (self, NULL, NULL);
+  if (!g_set_object (&self->texture, texture))
+    return;
+  self->center_x = texture ? gdk_texture_get_width (texture) / 2.0 : 0.0;
+  self->center_y = texture ? gdk_texture_get_height (texture) / 2.0 : 0.0;
+  set_zoom_about_center (self, 0.0);
+}
+
+GdkTexture *
+densito_scan_view_get_texture (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), NULL);
+
+  return self->texture;
+}
+
+/**
+ * densito_scan_view_set_message:
+ * @title: (nullable): a short sentence, or %NULL to hide the message
+ * @detail: (nullable): what went wrong, in more words
+ *
+ * Shows a message centred in place of the image, for a scan that cannot
+ * be shown. The texture is kept and comes back when the message is
+ * cleared.
+ */
+void
+densito_scan_view_set_message (DensitoScanView *self,
+                               const char      *title,
+                               const char      *detail)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  if (title == NULL && self->title == NULL)
+    return;
+
+  g_free (self->title);
+  self->title = g_strdup (title);
+  gtk_label_set_text (GTK_LABEL (self->message_title), title ? title : "");
+  gtk_label_set_text (GTK_LABEL (self->message_detail), detail ? detail : "");
+  gtk_widget_set_visible (self->message_detail, title != NULL && detail != NULL && *detail != '\0');
+  gtk_widget_set_visible (self->message_box, title != NULL);
+
+  if (title != NULL)
+    {
+      g_autofree char *text = detail && *detail ? g_strdup_printf ("%s. %s", title, detail) : g_strdup (title);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                      -1);
+    }
+  else
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+/* Returns: (nullable): the title of the message shown, if any */
+const char *
+densito_scan_view_get_message_title (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), NULL);
+
+  return self->title;
+}
+
+/**
+ * densito_scan_view_set_rois:
+ * @sidecar: (nullable): whose ROIs to draw
+ *
+ * The view keeps a reference to @sidecar but does not watch it: call
+ * densito_scan_view_rois_changed() after editing it.
+ */
+void
+densito_scan_view_set_rois (DensitoScanView *self,
+                            DensitoSidecar  *sidecar)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (sidecar == NULL || DENSITO_IS_SIDECAR (sidecar));
+
+  g_set_object (&self->sidecar, sidecar);
+  densito_scan_view_rois_changed (self);
+}
+
+DensitoSidecar *
+densito_scan_view_get_rois (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), NULL);
+
+  return self->sidecar;
+}
+
+void
+densito_scan_view_rois_changed (DensitoScanView *self)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  rebuild_entries (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+densito_scan_view_get_zoom (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), 0.0);
+
+  return self->zoom;
+}
+
+/**
+ * densito_scan_view_set_zoom:
+ * @zoom: widget pixels per image pixel, clamped to the zoom range, or 0
+ *   to fit
+ *
+ * Zooms about the centre of the view.
+ */
+void
+densito_scan_view_set_zoom (DensitoScanView *self,
+                            double           zoom)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  set_zoom_about_center (self, zoom);
+}
+
+/**
+ * densito_scan_view_zoom_at:
+ * @zoom: the new scale, clamped to the zoom range
+ * @wx: (in): a point in widget coordinates
+ * @wy: (in): a point in widget coordinates
+ *
+ * Zooms so that the image point under (@wx, @wy) stays under it, as
+ * Ctrl+scroll does about the pointer; the image may still be moved so
+ * that some of it stays in view.
+ */
+void
+densito_scan_view_zoom_at (DensitoScanView *self,
+                           double           zoom,
+                           double           wx,
+                           double           wy)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (zoom > 0.0);
+
+  set_zoom_about (self, zoom, wx, wy);
+}
+
+/* One step of √2, landing on the powers of √2 (1:1, 2:1, 4:1...). */
+void
+densito_scan_view_zoom_in (DensitoScanView *self)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  set_zoom_about_center (self, zoom_step (effective_scale (self), 1));
+}
+
+void
+densito_scan_view_zoom_out (DensitoScanView *self)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  set_zoom_about_center (self, zoom_step (effective_scale (self), -1));
+}
+
+void
+densito_scan_view_zoom_fit (DensitoScanView *self)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  set_zoom_about_center (self, 0.0);
+}
+
+void
+densito_scan_view_zoom_one (DensitoScanView *self)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  set_zoom_about_center (self, 1.0);
+}
+
+/* Widget pixels per image pixel, also while fitting. */
+double
+densito_scan_view_get_effective_scale (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), 1.0);
+
+  return effective_scale (self);
+}
+
+/**
+ * densito_scan_view_pan:
+ * @dx: widget pixels to move the image right
+ * @dy: widget pixels to move the image down
+ *
+ * Does nothing while fitting, since the whole image is in view.
+ */
+void
+densito_scan_view_pan (DensitoScanView *self,
+                       double           dx,
+                       double           dy)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  if (self->texture == NULL || self->zoom <= 0.0)
+    return;
+  self->center_x -= dx / self->zoom;
+  self->center_y -= dy / self->zoom;
+  clamp_center (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+densito_scan_view_get_brightness (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), 0.0);
+
+  return self->brightness;
+}
+
+/* @brightness: added to every grey level, from -1 to 1 */
+void
+densito_scan_view_set_brightness (DensitoScanView *self,
+                                  double           brightness)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  brightness = CLAMP (brightness, -1.0, 1.0);
+  if (brightness == self->brightness)
+    return;
+  self->brightness = brightness;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BRIGHTNESS]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+densito_scan_view_get_contrast (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), 1.0);
+
+  return self->contrast;
+}
+
+/* @contrast: the slope about mid grey, from 0.1 to 4 */
+void
+densito_scan_view_set_contrast (DensitoScanView *self,
+                                double           contrast)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  contrast = CLAMP (contrast, 0.1, 4.0);
+  if (contrast == self->contrast)
+    return;
+  self->contrast = contrast;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTRAST]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+densito_scan_view_get_invert (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), FALSE);
+
+  return self->invert;
+}
+
+void
+densito_scan_view_set_invert (DensitoScanView *self,
+                              gboolean         invert)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  invert = !!invert;
+  if (invert == self->invert)
+    return;
+  self->invert = invert;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVERT]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Back to brightness 0, contrast 1, not inverted. */
+void
+densito_scan_view_reset_adjustments (DensitoScanView *self)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  densito_scan_view_set_brightness (self, 0.0);
+  densito_scan_view_set_contrast (self, 1.0);
+  densito_scan_view_set_invert (self, FALSE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+gboolean
+densito_scan_view_get_show_rois (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), FALSE);
+
+  return self->show_rois;
+}
+
+void
+densito_scan_view_set_show_rois (DensitoScanView *self,
+                                 gboolean         show_rois)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  show_rois = !!show_rois;
+  if (show_rois == self->show_rois)
+    return;
+  self->show_rois = show_rois;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_ROIS]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/**
+ * densito_scan_view_widget_to_image:
+ * @ix: (out): image pixels, origin top-left; fractional
+ * @iy: (out):
+ *
+ * The exact inverse of densito_scan_view_image_to_widget() at the current
+ * zoom and pan. Points outside the image are not clamped.
+ */
+void
+densito_scan_view_widget_to_image (DensitoScanView *self,
+                                   double           wx,
+                                   double           wy,
+                                   double          *ix,
+                                   double          *iy)
+{
+  double s, ox, oy;
+
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (ix != NULL && iy != NULL);
+
+  get_transform (self, &s, &ox, &oy);
+  *ix = (wx - ox) / s;
+  *iy = (wy - oy) / s;
+}
+
+void
+densito_scan_view_image_to_widget (DensitoScanView *self,
+                                   double           ix,
+                                   double           iy,
+                                   double          *wx,
+                                   double          *wy)
+{
+  double s, ox, oy;
+
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (wx != NULL && wy != NULL);
+
+  get_transform (self, &s, &ox, &oy);
+  *wx = ox + ix * s;
+  *wy = oy + iy * s;
+}

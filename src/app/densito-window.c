@@ -1,0 +1,1508 @@
+/* densito-window.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The main window: the patient list with its filter on the left, the
+ * scan in the middle, every field and the classification on the right.
+ * Datasets load in a worker thread (densito_dataset_open_async) with a
+ * progress bar; images decode in a worker thread too.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "densito-patient-model.h"
+#include "densito-scan-view.h"
+#include "densito-sidecar.h"
+#include "densito-window.h"
+
+struct _DensitoWindow
+{
+  GtkApplicationWindow  parent_instance;
+
+  /* Template children */
+  GtkLabel             *title_label;
+  GtkLabel             *subtitle_label;
+  GtkRevealer          *banner_revealer;
+  GtkLabel             *banner_label;
+  GtkButton            *banner_button;
+  GtkStack             *stack;
+  GtkLabel             *loading_label;
+  GtkProgressBar       *progress_bar;
+  GtkPaned             *list_paned;
+  GtkPaned             *details_paned;
+  GtkSearchEntry       *search_entry;
+  GtkLabel             *query_error_label;
+  GtkLabel             *count_label;
+  GtkDropDown          *sex_dropdown;
+  GtkDropDown          *class_dropdown;
+  GtkToggleButton      *disagree_toggle;
+  GtkToggleButton      *applicable_toggle;
+  GtkToggleButton      *images_toggle;
+  GtkColumnView        *column_view;
+  GtkBox               *thumbnail_box;
+  GtkBox               *scan_box;
+  GtkBox               *scan_toolbar;
+  GtkBox               *details_box;
+  GtkWidget            *details_scroller;
+  GMenu                *recent_section;
+
+  DensitoScanView      *scan_view;
+  GSettings            *settings;
+
+  DensitoDataset       *dataset;
+  DensitoPatientModel  *model;
+  GtkSingleSelection   *selection;
+  char                 *dataset_path;
+
+  GCancellable         *open_cancellable;
+  GCancellable         *image_cancellable;
+  struct Progress      *progress;
+
+  int                   current_row;
+  guint                 current_image;       /* index among the row's images */
+  char                 *image_name;
+  gboolean              updating_filters;
+  gboolean              bench_startup;
+  char                 *state_file;
+  char                 *last_error;
+};
+
+G_DEFINE_FINAL_TYPE (DensitoWindow, densito_window, GTK_TYPE_APPLICATION_WINDOW)
+
+/* Progress from the loading thread: the worker stores the fraction and
+ * schedules at most one idle callback; only that callback touches GTK. */
+typedef struct Progress
+{
+  GMutex   lock;
+  double   fraction;
+  guint    idle_id;
+  GWeakRef window;
+} Progress;
+
+static void write_state (DensitoWindow *self);
+
+static void
+progress_free (Progress *p)
+{
+  if (p->idle_id != 0)
+    g_source_remove (p->idle_id);
+  g_weak_ref_clear (&p->window);
+  g_mutex_clear (&p->lock);
+}
+
+static gboolean
+progress_idle_cb (gpointer data)
+{
+  Progress *p = data;
+  g_autoptr(DensitoWindow) self = g_weak_ref_get (&p->window);
+  double fraction;
+
+  g_mutex_lock (&p->lock);
+  fraction = p->fraction;
+  p->idle_id = 0;
+  g_mutex_unlock (&p->lock);
+
+  if (self != NULL)
+    gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_cb (double   fraction,
+             gpointer data)
+{
+  Progress *p = data;
+
+  g_mutex_lock (&p->lock);
+  p->fraction = fraction;
+  if (p->idle_id == 0)
+    p->idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, progress_idle_cb,
+                                  g_rc_box_acquire (p), (GDestroyNotify)g_rc_box_release);
+  g_mutex_unlock (&p->lock);
+}
+
+/* Helpers */
+
+static char *
+format_number (double      value,
+               int         decimals,
+               const char *unit)
+{
+  if (!isfinite (value))
+    return g_strdup ("—");
+  /* printf follows LC_NUMERIC, so the decimal sign is the user's. */
+  if (unit != NULL)
+    return g_strdup_printf ("%.*f %s", decimals, value, unit);
+  return g_strdup_printf ("%.*f", decimals, value);
+}
+
+static char *
+format_t (double t)
+{
+  if (!isfinite (t))
+    return g_strdup ("—");
+  if (t < 0)
+    return g_strdup_printf ("−%.1f", -t);
+  return g_strdup_printf ("%.1f", t);
+}
+
+static const char *
+class_css (DensitoClass klass)
+{
+  switch (klass)
+    {
+    case DENSITO_CLASS_NORMAL: return "who-normal";
+    case DENSITO_CLASS_OSTEOPENIA: return "who-osteopenia";
+    case DENSITO_CLASS_OSTEOPOROSIS: return "who-osteoporosis";
+    case DENSITO_CLASS_MISSING:
+    default: return "who-missing";
+    }
+}
+
+static void
+clear_box (GtkBox *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+}
+
+static const guint *
+row_images (DensitoWindow *self,
+            guint          row,
+            guint         *n)
+{
+  DensitoImageIndex *images = self->dataset ? densito_dataset_get_images (self->dataset) : NULL;
+
+  *n = 0;
+  if (images == NULL)
+    return NULL;
+  return densito_image_index_get_for_row (images, row, n);
+}
+
+/* Details */
+
+static GtkGrid *
+add_group (DensitoWindow *self,
+           const char    *title)
+{
+  GtkWidget *label = gtk_label_new (title);
+  GtkWidget *grid = gtk_grid_new ();
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "group-title");
+  gtk_box_append (self->details_box, label);
+
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
+  gtk_box_append (self->details_box, grid);
+  return GTK_GRID (grid);
+}
+
+static GtkWidget *
+add_field (GtkGrid    *grid,
+           const char *name,
+           const char *value,
+           const char *css)
+{
+  int row = 0;
+  GtkWidget *n = gtk_label_new (name);
+  GtkWidget *v = gtk_label_new (value && *value ? value : "—");
+
+  while (gtk_grid_get_child_at (grid, 0, row) != NULL)
+    row++;
+
+  gtk_label_set_xalign (GTK_LABEL (n), 0);
+  gtk_label_set_yalign (GTK_LABEL (n), 0);
+  gtk_widget_add_css_class (n, "field-name");
+  gtk_label_set_xalign (GTK_LABEL (v), 0);
+  gtk_label_set_wrap (GTK_LABEL (v), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (v), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (v), TRUE);
+  gtk_widget_set_hexpand (v, TRUE);
+  if (css != NULL)
+    gtk_widget_add_css_class (v, css);
+  gtk_grid_attach (grid, n, 0, row, 1, 1);
+  gtk_grid_attach (grid, v, 1, row, 1, 1);
+  return v;
+}
+
+static const char *
+cell (DensitoTable *table,
+      guint         row,
+      DensitoField  field,
+      char          buf[DENSITO_CELL_BUF])
+{
+  int c = densito_table_get_field_column (table, field);
+
+  return c >= 0 ? densito_table_get_cell (table, row, (guint)c, buf) : NULL;
+}
+
+static void
+build_class_card (DensitoWindow *self,
+                  guint          row)
+{
+  DensitoTable *table = densito_dataset_get_table (self->dataset);
+  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *title;
+  GtkWidget *label;
+  DensitoSite site;
+  DensitoReason reason;
+  DensitoClass klass = densito_table_get_class (table, row, &site);
+  DensitoApplicability applicable = densito_table_get_applicability (table, row, &reason);
+  DensitoAgreement agrees = densito_table_get_agreement (table, row);
+  g_autofree char *site_text = NULL;
+
+  gtk_widget_add_css_class (card, "class-card");
+
+  label = gtk_label_new (_("WHO classification"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "field-name");
+  gtk_box_append (GTK_BOX (card), label);
+
+  title = gtk_label_new (densito_class_display_name (klass));
+  gtk_widget_set_name (title, "class-title");
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_add_css_class (title, "class-title");
+  gtk_widget_add_css_class (title, class_css (klass));
+  gtk_box_append (GTK_BOX (card), title);
+
+  if (site != DENSITO_SITE_NONE)
+    {
+      static const DensitoField t_fields[] = { DENSITO_FIELD_SPINE_T, DENSITO_FIELD_HIP_T, DENSITO_FIELD_NECK_T };
+      g_autofree char *t = format_t (densito_table_get_number (table, row, t_fields[site]));
+      /* Translators: "Decided by Femoral neck, T = −2.6" */
+      site_text = g_strdup_printf (_("Decided by %s, T = %s"), densito_site_display_name (site), t);
+    }
+  else
+    site_text = g_strdup (_("No T-score in the table"));
+  label = gtk_label_new (site_text);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_box_append (GTK_BOX (card), label);
+
+  if (applicable != DENSITO_APPLICABLE_YES)
+    {
+      label = gtk_label_new (densito_reason_message (reason));
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "warning");
+      gtk_box_append (GTK_BOX (card), label);
+    }
+
+  if (densito_table_has_label_column (table))
+    {
+      char buf[DENSITO_CELL_BUF];
+      const char *raw = cell (table, row, DENSITO_FIELD_LABEL, buf);
+      g_autofree char *text = NULL;
+
+      if (agrees == DENSITO_AGREES_NO)
+        text = g_strdup_printf (_("Dataset label “%s” disagrees"), raw);
+      else if (agrees == DENSITO_AGREES_YES)
+        text = g_strdup_printf (_("Dataset label “%s” agrees"), raw);
+      else
+        text = g_strdup_printf (_("Dataset label “%s”: nothing to compare"), raw ? raw : "");
+      label = gtk_label_new (text);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      if (agrees == DENSITO_AGREES_NO)
+        gtk_widget_add_css_class (label, "warning");
+      gtk_box_append (GTK_BOX (card), label);
+    }
+
+  gtk_box_append (self->details_box, card);
+}
+
+static void
+build_details (DensitoWindow *self,
+               guint          row)
+{
+  static const struct {
+    const char  *name;
+    DensitoSite  site;
+    DensitoField date, bmd, t;
+  } sites[] = {
+    { N_("Lumbar spine (L1–L4)"), DENSITO_SITE_SPINE, DENSITO_FIELD_SPINE_DATE, DENSITO_FIELD_SPINE_BMD, DENSITO_FIELD_SPINE_T },
+    { N_("Total hip"), DENSITO_SITE_HIP, DENSITO_FIELD_HIP_DATE, DENSITO_FIELD_HIP_BMD, DENSITO_FIELD_HIP_T },
+    { N_("Femoral neck"), DENSITO_SITE_NECK, DENSITO_FIELD_NECK_DATE, DENSITO_FIELD_NECK_BMD, DENSITO_FIELD_NECK_T },
+  };
+  DensitoTable *table = densito_dataset_get_table (self->dataset);
+  char buf[DENSITO_CELL_BUF];
+  GtkGrid *grid;
+  GtkWidget *header;
+  g_autofree char *heading = NULL;
+  gboolean any_other = FALSE;
+
+  clear_box (self->details_box);
+
+  heading = g_strdup_printf (_("Patient %s"), densito_table_get_id (table, row));
+  header = gtk_label_new (heading);
+  gtk_label_set_xalign (GTK_LABEL (header), 0);
+  gtk_label_set_selectable (GTK_LABEL (header), TRUE);
+  gtk_widget_add_css_class (header, "title-2");
+  gtk_box_append (self->details_box, header);
+  if (densito_table_is_duplicate (table, row))
+    {
+      GtkWidget *dup = gtk_label_new (_("This ID appears on more than one row of the table."));
+      gtk_label_set_xalign (GTK_LABEL (dup), 0);
+      gtk_widget_add_css_class (dup, "warning");
+      gtk_box_append (self->details_box, dup);
+    }
+
+  build_class_card (self, row);
+
+  grid = add_group (self, _("Scans"));
+  for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
+    {
+      DensitoClass klass = densito_table_get_site_class (table, row, sites[i].site);
+      g_autofree char *bmd = format_number (densito_table_get_number (table, row, sites[i].bmd), 3, _("g/cm²"));
+      g_autofree char *t = format_t (densito_table_get_number (table, row, sites[i].t));
+      g_autofree char *line = NULL;
+      const char *date = cell (table, row, sites[i].date, buf);
+
+      if (klass == DENSITO_CLASS_MISSING && !isfinite (densito_table_get_number (table, row, sites[i].bmd)))
+        line = g_strdup (_("not measured"));
+      else
+        /* Translators: "05-2019 · 0.837 g/cm² · T −1.9 · Osteopenia" */
+        line = g_strdup_printf (_("%s · %s · T %s · %s"), date && *date ? date : "—", bmd, t,
+                                densito_class_display_name (klass));
+      add_field (grid, _(sites[i].name), line, class_css (klass));
+    }
+
+  grid = add_group (self, _("Body"));
+  {
+    double w = densito_table_get_number (table, row, DENSITO_FIELD_WEIGHT);
+    double h = densito_table_get_number (table, row, DENSITO_FIELD_HEIGHT);
+    double stated = densito_table_get_number (table, row, DENSITO_FIELD_BMI);
+    double computed = densito_table_get_bmi_computed (table, row);
+    g_autofree char *ws = format_number (w, 1, _("kg"));
+    g_autofree char *hs = format_number (h, 1, _("cm"));
+    g_autofree char *ss = format_number (stated, 1, NULL);
+    g_autofree char *cs = format_number (computed, 1, NULL);
+
+    add_field (grid, _("Weight"), ws, NULL);
+    add_field (grid, _("Height"), hs, NULL);
+    add_field (grid, _("BMI stated"), ss, NULL);
+    if (densito_table_get_bmi_mismatch (table, row))
+      {
+        g_autofree char *warn = g_strdup_printf (_("%s — differs from the stated BMI by more than 0.5"), cs);
+        add_field (grid, _("BMI from weight and height"), warn, "warning");
+      }
+    else
+      add_field (grid, _("BMI from weight and height"), cs, NULL);
+  }
+
+  grid = add_group (self, _("Demographics"));
+  {
+    DensitoSex sex = densito_table_get_sex (table, row);
+    const char *menopause = cell (table, row, DENSITO_FIELD_MENOPAUSE, buf);
+    g_autofree char *meno = NULL;
+
+    add_field (grid, _("Sex"), sex == DENSITO_SEX_FEMALE ? _("Female") : sex == DENSITO_SEX_MALE ? _("Male") : _("Unknown"), NULL);
+    add_field (grid, _("Born"), cell (table, row, DENSITO_FIELD_BIRTH, buf), NULL);
+    add_field (grid, _("Age group"), cell (table, row, DENSITO_FIELD_AGE, buf), NULL);
+    menopause = cell (table, row, DENSITO_FIELD_MENOPAUSE, buf);
+    if (densito_table_get_field_column (table, DENSITO_FIELD_MENOPAUSE) < 0)
+      meno = g_strdup (_("not in the table"));
+    else if (menopause == NULL || *menopause == '\0' || g_strcmp0 (menopause, "0") == 0)
+      meno = g_strdup (_("none"));
+    else
+      meno = g_strdup (menopause);
+    add_field (grid, _("Menopause"), meno, NULL);
+  }
+
+  for (guint c = 0; c < densito_table_get_n_columns (table); c++)
+    if (densito_table_get_column_field (table, c) == DENSITO_FIELD_OTHER)
+      {
+        if (!any_other)
+          grid = add_group (self, _("Other columns"));
+        any_other = TRUE;
+        add_field (grid, densito_table_get_column_name (table, c), densito_table_get_cell (table, row, c, buf), NULL);
+      }
+
+  grid = add_group (self, _("Source"));
+  {
+    g_autofree char *line = g_strdup_printf ("%u", densito_table_get_line (table, row));
+    g_autofree char *base = g_path_get_basename (densito_table_get_path (table));
+    add_field (grid, _("Table"), base, NULL);
+    add_field (grid, _("Line"), line, NULL);
+  }
+}
+
+/* Images */
+
+typedef struct
+{
+  char           *path;
+  char           *sidecar_path;
+  guint           width;
+  guint           height;
+  GdkTexture     *texture;
+  DensitoSidecar *sidecar;
+} ImageLoad;
+
+static void
+image_load_free (ImageLoad *load)
+{
+  g_free (load->path);
+  g_free (load->sidecar_path);
+  g_clear_object (&load->texture);
+  g_clear_object (&load->sidecar);
+  g_free (load);
+}
+
+static void
+image_load_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      data,
+                   GCancellable *cancellable)
+{
+  ImageLoad *load = data;
+  GError *error = NULL;
+
+  load->texture = gdk_texture_new_from_filename (load->path, &error);
+  if (load->texture == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  load->sidecar = densito_sidecar_load (load->path, load->sidecar_path,
+                                        (guint)gdk_texture_get_width (load->texture),
+                                        (guint)gdk_texture_get_height (load->texture),
+                                        NULL, cancellable, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+image_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(DensitoWindow) self = user_data;
+  ImageLoad *load = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *base = g_path_get_basename (load->path);
+          g_autofree char *title = g_strdup_printf (_("Cannot show %s"), base);
+          densito_scan_view_set_message (self->scan_view, title, error->message);
+        }
+      return;
+    }
+
+  densito_scan_view_set_texture (self->scan_view, load->texture);
+  densito_scan_view_set_rois (self->scan_view, load->sidecar);
+  write_state (self);
+}
+
+static void
+show_image (DensitoWindow *self,
+            guint          index)
+{
+  DensitoImageIndex *images = densito_dataset_get_images (self->dataset);
+  const DensitoImage *img;
+  const guint *idx;
+  guint n;
+  g_autoptr(GTask) task = NULL;
+  ImageLoad *load;
+  GtkWidget *child;
+  guint i = 0;
+
+  g_cancellable_cancel (self->image_cancellable);
+  g_clear_object (&self->image_cancellable);
+  g_clear_pointer (&self->image_name, g_free);
+
+  idx = row_images (self, (guint)self->current_row, &n);
+  if (n == 0)
+    {
+      densito_scan_view_set_rois (self->scan_view, NULL);
+      densito_scan_view_set_message (self->scan_view, _("No scan"), _("This patient has no image in the image folder."));
+      write_state (self);
+      return;
+    }
+  index = MIN (index, n - 1);
+  self->current_image = index;
+  img = densito_image_index_get_image (images, idx[index]);
+  self->image_name = g_strdup (img->name);
+
+  /* Mark the thumbnail of this image. */
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->thumbnail_box)); child;
+       child = gtk_widget_get_next_sibling (child), i++)
+    if (GTK_IS_TOGGLE_BUTTON (child))
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child), i == index);
+
+  if (img->status == DENSITO_IMAGE_UNREADABLE)
+    {
+      g_autofree char *title = g_strdup_printf (_("Cannot show %s"), img->name);
+      densito_scan_view_set_rois (self->scan_view, NULL);
+      densito_scan_view_set_message (self->scan_view, title, img->problem);
+      write_state (self);
+      return;
+    }
+
+  self->image_cancellable = g_cancellable_new ();
+  load = g_new0 (ImageLoad, 1);
+  load->path = g_strdup (img->path);
+  load->sidecar_path = densito_dataset_dup_sidecar_path (self->dataset, idx[index]);
+  load->width = img->width;
+  load->height = img->height;
+  task = g_task_new (NULL, self->image_cancellable, image_loaded_cb, g_object_ref (self));
+  g_task_set_source_tag (task, show_image);
+  g_task_set_task_data (task, load, (GDestroyNotify)image_load_free);
+  g_task_run_in_thread (task, image_load_thread);
+}
+
+static void
+thumbnail_toggled_cb (GtkToggleButton *button,
+                      DensitoWindow   *self)
+{
+  guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "image-index"));
+
+  if (gtk_toggle_button_get_active (button) && index != self->current_image)
+    show_image (self, index);
+}
+
+static void
+build_thumbnails (DensitoWindow *self,
+                  guint          row)
+{
+  DensitoImageIndex *images = densito_dataset_get_images (self->dataset);
+  GtkToggleButton *group = NULL;
+  const guint *idx;
+  guint n;
+
+  clear_box (self->thumbnail_box);
+  idx = row_images (self, row, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const DensitoImage *img = densito_image_index_get_image (images, idx[i]);
+      g_autofree char *text = g_strdup_printf ("%s · %s", densito_region_display_name (img->region), img->name);
+      GtkWidget *button = gtk_toggle_button_new_with_label (text);
+
+      gtk_widget_set_tooltip_text (button, img->path);
+      g_object_set_data (G_OBJECT (button), "image-index", GUINT_TO_POINTER (i));
+      if (group != NULL)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), group);
+      else
+        group = GTK_TOGGLE_BUTTON (button);
+      g_signal_connect (button, "toggled", G_CALLBACK (thumbnail_toggled_cb), self);
+      gtk_box_append (self->thumbnail_box, button);
+    }
+}
+
+static void
+show_patient (DensitoWindow *self,
+              guint          row)
+{
+  self->current_row = (int)row;
+  self->current_image = G_MAXUINT;
+  build_details (self, row);
+  build_thumbnails (self, row);
+  show_image (self, 0);
+}
+
+/* The list */
+
+static guint
+n_visible (DensitoWindow *self)
+{
+  return self->model ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+}
+
+static void
+update_count (DensitoWindow *self)
+{
+  g_autofree char *text = NULL;
+  guint total = self->model ? densito_patient_model_get_total (self->model) : 0;
+  guint shown = n_visible (self);
+
+  if (shown == total)
+    /* Translators: "3,643 patients" */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u patient", "%'u patients", total), total);
+  else
+    /* Translators: "312 of 3,643 patients" */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u of %'u patient", "%'u of %'u patients", total),
+                            shown, total);
+  gtk_label_set_text (self->count_label, text);
+}
+
+static void
+selection_changed_cb (GtkSingleSelection *selection,
+                      GParamSpec         *pspec,
+                      DensitoWindow      *self)
+{
+  g_autoptr(DensitoPatient) patient = NULL;
+  GObject *item = gtk_single_selection_get_selected_item (selection);
+
+  if (item == NULL)
+    {
+      write_state (self);
+      return;
+    }
+  patient = g_object_ref (DENSITO_PATIENT (item));
+  if ((int)densito_patient_get_row (patient) != self->current_row)
+    show_patient (self, densito_patient_get_row (patient));
+  write_state (self);
+}
+
+/* Query tokens the quick filters own. */
+static gboolean
+token_is (const char *token,
+          const char *prefix)
+{
+  return g_ascii_strncasecmp (token, prefix, strlen (prefix)) == 0;
+}
+
+static void
+set_term (DensitoWindow *self,
+          const char    *prefix,
+          const char    *term)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_auto(GStrv) tokens = g_strsplit_set (text, " \t", -1);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; tokens[i]; i++)
+    {
+      if (*tokens[i] == '\0' || token_is (tokens[i], prefix))
+        continue;
+      g_string_append_printf (out, "%s%s", out->len ? " " : "", tokens[i]);
+    }
+  if (term != NULL)
+    g_string_append_printf (out, "%s%s", out->len ? " " : "", term);
+
+  self->updating_filters = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), out->str);
+  self->updating_filters = FALSE;
+}
+
+static void
+sync_filters_from_text (DensitoWindow *self,
+                        const char    *text)
+{
+  g_auto(GStrv) tokens = g_strsplit_set (text, " \t", -1);
+  guint sex = 0, klass = 0;
+  gboolean disagree = FALSE, applicable = FALSE, with_images = FALSE;
+
+  for (guint i = 0; tokens[i]; i++)
+    {
+      const char *t = tokens[i];
+      if (g_ascii_strcasecmp (t, "sex=F") == 0) sex = 1;
+      else if (g_ascii_strcasecmp (t, "sex=M") == 0) sex = 2;
+      else if (g_ascii_strcasecmp (t, "class=normal") == 0) klass = 1;
+      else if (g_ascii_strcasecmp (t, "class=osteopenia") == 0) klass = 2;
+      else if (g_ascii_strcasecmp (t, "class=osteoporosis") == 0) klass = 3;
+      else if (g_ascii_strcasecmp (t, "agrees=no") == 0) disagree = TRUE;
+      else if (g_ascii_strcasecmp (t, "applicable=no") == 0) applicable = TRUE;
+      else if (g_ascii_strcasecmp (t, "images>=1") == 0) with_images = TRUE;
+    }
+
+  self->updating_filters = TRUE;
+  gtk_drop_down_set_selected (self->sex_dropdown, sex);
+  gtk_drop_down_set_selected (self->class_dropdown, klass);
+  gtk_toggle_button_set_active (self->disagree_toggle, disagree);
+  gtk_toggle_button_set_active (self->applicable_toggle, applicable);
+  gtk_toggle_button_set_active (self->images_toggle, with_images);
+  self->updating_filters = FALSE;
+}
+
+static void
+apply_query (DensitoWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoQuery) query = NULL;
+
+  if (self->model == NULL)
+    return;
+
+  query = densito_query_parse (text, &error);
+  g_clear_pointer (&self->last_error, g_free);
+  if (query == NULL)
+    {
+      /* Keep the last good list; say what is wrong where the user looks. */
+      self->last_error = g_strdup (error->message);
+      gtk_label_set_text (self->query_error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+      write_state (self);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+
+  densito_patient_model_set_query (self->model, densito_query_get_n_terms (query) ? query : NULL);
+  update_count (self);
+  if (n_visible (self) > 0 && gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
+    gtk_single_selection_set_selected (self->selection, 0);
+  write_state (self);
+}
+
+static void
+search_changed_cb (GtkSearchEntry *entry,
+                   DensitoWindow  *self)
+{
+  if (!self->updating_filters)
+    sync_filters_from_text (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  apply_query (self);
+}
+
+static void
+sex_changed_cb (GtkDropDown   *dropdown,
+                GParamSpec    *pspec,
+                DensitoWindow *self)
+{
+  static const char *terms[] = { NULL, "sex=F", "sex=M" };
+
+  if (!self->updating_filters)
+    set_term (self, "sex=", terms[MIN (gtk_drop_down_get_selected (dropdown), 2)]);
+}
+
+static void
+class_changed_cb (GtkDropDown   *dropdown,
+                  GParamSpec    *pspec,
+                  DensitoWindow *self)
+{
+  static const char *terms[] = { NULL, "class=normal", "class=osteopenia", "class=osteoporosis" };
+
+  if (!self->updating_filters)
+    set_term (self, "class=", terms[MIN (gtk_drop_down_get_selected (dropdown), 3)]);
+}
+
+static void
+toggle_filter_cb (GtkToggleButton *button,
+                  DensitoWindow   *self)
+{
+  const char *term = button == self->disagree_toggle ? "agrees=no"
+                   : button == self->applicable_toggle ? "applicable=no" : "images>=1";
+  const char *prefix = button == self->disagree_toggle ? "agrees="
+                     : button == self->applicable_toggle ? "applicable=" : "images";
+
+  if (!self->updating_filters)
+    set_term (self, prefix, gtk_toggle_button_get_active (button) ? term : NULL);
+}
+
+/* Loading */
+
+static gboolean
+is_sample (const char *path)
+{
+  g_autofree char *sample = densito_application_dup_sample_path ();
+  g_autoptr(GFile) a = g_file_new_for_path (sample);
+  g_autoptr(GFile) b = g_file_new_for_path (path);
+
+  return g_file_equal (a, b);
+}
+
+static void
+update_recent_menu (DensitoWindow *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-datasets");
+
+  g_menu_remove_all (self->recent_section);
+  for (guint i = 0; recent[i]; i++)
+    {
+      g_autofree char *label = g_filename_display_name (recent[i]);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-recent", g_variant_new_string (recent[i]));
+      g_menu_append_item (self->recent_section, item);
+    }
+}
+
+static void
+remember_dataset (DensitoWindow *self,
+                  const char    *path)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-datasets");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) updated = NULL;
+  guint n = 1;
+
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; recent[i] && n < 8; i++)
+    if (g_strcmp0 (recent[i], path) != 0)
+      {
+        g_strv_builder_add (builder, recent[i]);
+        n++;
+      }
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-datasets", (const char * const *)updated);
+  g_settings_set_string (self->settings, "last-dataset", path);
+  update_recent_menu (self);
+}
+
+static void
+update_banner (DensitoWindow *self,
+               gboolean       sample)
+{
+  guint n = densito_diagnostics_get_n (densito_dataset_get_diagnostics (self->dataset));
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (sample)
+    g_string_append (text, _("This is the bundled synthetic sample: no real patients, no real scans."));
+  if (n > 0)
+    {
+      if (text->len)
+        g_string_append (text, " ");
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%'u problem found in the dataset.",
+                                                 "%'u problems found in the dataset.", n), n);
+    }
+  gtk_label_set_text (self->banner_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_button), n > 0);
+  if (n > 0)
+    gtk_widget_add_css_class (gtk_widget_get_parent (GTK_WIDGET (self->banner_label)), "warning");
+  else
+    gtk_widget_remove_css_class (gtk_widget_get_parent (GTK_WIDGET (self->banner_label)), "warning");
+  gtk_revealer_set_reveal_child (self->banner_revealer, text->len > 0);
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                DensitoWindow *self)
+{
+  const char *t0 = g_getenv ("DENSITO_BENCH_T0");
+  gint64 now_ms, start_ms;
+
+  g_signal_handlers_disconnect_by_func (clock, after_paint_cb, self);
+
+  /* DENSITO_BENCH_T0 (realtime ns, set by the benchmark right before
+   * exec) measures from outside the process; without it, from main(). */
+  if (t0 != NULL)
+    {
+      now_ms = g_get_real_time () / 1000;
+      start_ms = g_ascii_strtoll (t0, NULL, 10) / 1000000;
+    }
+  else
+    {
+      now_ms = g_get_monotonic_time () / 1000;
+      start_ms = densito_application_get_start_time () / 1000;
+    }
+  g_print ("startup_ms=%" G_GINT64_FORMAT "\n", now_ms - start_ms);
+  g_application_quit (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))));
+}
+
+static void
+set_dataset (DensitoWindow  *self,
+             DensitoDataset *dataset)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+  g_autoptr(GtkSortListModel) sorted = NULL;
+  g_autofree char *display = g_filename_display_name (densito_dataset_get_path (dataset));
+  gboolean sample = is_sample (densito_dataset_get_path (dataset));
+
+  g_set_object (&self->dataset, dataset);
+  g_clear_object (&self->model);
+  self->current_row = -1;
+  self->model = densito_patient_model_new (dataset);
+
+  sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->model)),
+                                    sorter ? g_object_ref (sorter) : NULL);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
+  g_clear_object (&self->selection);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_steal_pointer (&sorted)));
+  gtk_single_selection_set_autoselect (self->selection, TRUE);
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+
+  gtk_label_set_text (self->subtitle_label, display);
+  gtk_widget_set_visible (GTK_WIDGET (self->subtitle_label), TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->subtitle_label), display);
+  update_banner (self, sample);
+  gtk_stack_set_visible_child_name (self->stack, "main");
+
+  g_free (self->dataset_path);
+  self->dataset_path = g_strdup (densito_dataset_get_path (dataset));
+  if (!sample)
+    remember_dataset (self, self->dataset_path);
+  else
+    g_settings_set_string (self->settings, "last-dataset", "");
+
+  apply_query (self);
+  if (n_visible (self) > 0)
+    selection_changed_cb (self->selection, NULL, self);
+
+  if (self->bench_startup)
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+      if (clock != NULL)
+        g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), self);
+    }
+}
+
+static void
+open_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(DensitoWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoDataset) dataset = densito_dataset_open_finish (result, &error);
+
+  if (dataset == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          gtk_stack_set_visible_child_name (self->stack, self->dataset ? "main" : "empty");
+          return;
+        }
+      g_clear_object (&self->open_cancellable);
+      gtk_label_set_text (self->banner_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->banner_button), FALSE);
+      gtk_widget_add_css_class (gtk_widget_get_parent (GTK_WIDGET (self->banner_label)), "warning");
+      gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+      gtk_stack_set_visible_child_name (self->stack, self->dataset ? "main" : "empty");
+      g_free (self->last_error);
+      self->last_error = g_strdup (error->message);
+      write_state (self);
+      return;
+    }
+
+  g_clear_object (&self->open_cancellable);
+  set_dataset (self, dataset);
+}
+
+/**
+ * densito_window_open_path:
+ *
+ * Opens a dataset folder or CSV file in a worker thread, with progress.
+ * Opening another cancels the one under way.
+ */
+void
+densito_window_open_path (DensitoWindow *self,
+                          const char    *path)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (DENSITO_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  if (self->open_cancellable != NULL)
+    g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  self->open_cancellable = g_cancellable_new ();
+
+  base = g_filename_display_basename (path);
+  text = g_strdup_printf (_("Opening %s…"), base);
+  gtk_label_set_text (self->loading_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+
+  densito_dataset_open_async (path, NULL, self->open_cancellable, progress_cb, self->progress,
+                              open_done_cb, g_object_ref (self));
+}
+
+/**
+ * densito_window_open_default:
+ *
+ * The dataset opened last, or the bundled sample.
+ */
+void
+densito_window_open_default (DensitoWindow *self)
+{
+  g_autofree char *last = g_settings_get_string (self->settings, "last-dataset");
+
+  if (last != NULL && *last != '\0' && g_file_test (last, G_FILE_TEST_EXISTS))
+    densito_window_open_path (self, last);
+  else
+    {
+      g_autofree char *sample = densito_application_dup_sample_path ();
+      densito_window_open_path (self, sample);
+    }
+}
+
+/* State for tests: a small JSON file rewritten on every change, when
+ * DENSITO_STATE_FILE names one. */
+static void
+write_state (DensitoWindow *self)
+{
+  g_autoptr(GString) s = NULL;
+  g_autofree char *query = NULL;
+  const char *selected;
+
+  if (self->state_file == NULL)
+    return;
+
+  query = g_strescape (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), NULL);
+  selected = densito_window_get_selected_id (self);
+  s = g_string_new ("{");
+  g_string_append_printf (s, "\"query\": \"%s\", ", query);
+  g_string_append_printf (s, "\"visible\": %u, ", n_visible (self));
+  g_string_append_printf (s, "\"total\": %u, ", self->model ? densito_patient_model_get_total (self->model) : 0);
+  g_string_append_printf (s, "\"selected\": \"%s\", ", selected ? selected : "");
+  g_string_append_printf (s, "\"image\": \"%s\", ", self->image_name ? self->image_name : "");
+  g_string_append_printf (s, "\"error\": %s", self->last_error ? "true" : "false");
+  g_string_append (s, "}\n");
+  g_file_set_contents (self->state_file, s->str, (gssize)s->len, NULL);
+}
+
+/* Actions */
+
+static void
+open_response_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  DensitoWindow   *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path != NULL)
+        densito_window_open_path (self, path);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+open_chooser (DensitoWindow        *self,
+              GtkFileChooserAction  action)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (action == GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                         ? _("Open a Dataset Folder") : _("Open a Patient Table"),
+                                         GTK_WINDOW (self), action, _("_Open"), _("_Cancel"));
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+      gtk_file_filter_set_name (filter, _("Patient tables (CSV)"));
+      gtk_file_filter_add_suffix (filter, "csv");
+      gtk_file_filter_add_mime_type (filter, "text/csv");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    }
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (open_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
+{
+  open_chooser (DENSITO_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+}
+
+static void
+open_table_action (GtkWidget  *widget,
+                   const char *name,
+                   GVariant   *param)
+{
+  open_chooser (DENSITO_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN);
+}
+
+static void
+open_sample_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  g_autofree char *sample = densito_application_dup_sample_path ();
+  densito_window_open_path (DENSITO_WINDOW (widget), sample);
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  densito_window_open_path (DENSITO_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+cancel_open_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  if (self->open_cancellable != NULL)
+    g_cancellable_cancel (self->open_cancellable);
+}
+
+static void
+focus_search_action (GtkWidget  *widget,
+                     const char *name,
+                     GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+step_image_action (GtkWidget  *widget,
+                   const char *name,
+                   GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+  gboolean next = g_str_equal (name, "win.next-image");
+  guint n;
+
+  if (self->current_row < 0)
+    return;
+  row_images (self, (guint)self->current_row, &n);
+  if (n < 2)
+    return;
+  if (next && self->current_image + 1 < n)
+    show_image (self, self->current_image + 1);
+  else if (!next && self->current_image > 0)
+    show_image (self, self->current_image - 1);
+}
+
+static void
+show_problems_action (GtkWidget  *widget,
+                      const char *name,
+                      GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+  DensitoDiagnostics *diags;
+  GtkWidget *window, *scroller, *view;
+  GtkTextBuffer *buffer;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *title = NULL;
+
+  if (self->dataset == NULL)
+    return;
+  diags = densito_dataset_get_diagnostics (self->dataset);
+  for (guint i = 0; i < densito_diagnostics_get_n (diags); i++)
+    {
+      g_autofree char *line = densito_diagnostic_dup_line (densito_diagnostics_get (diags, i));
+      g_string_append_printf (text, "%s\n", line);
+    }
+
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u Problem", "%'u Problems",
+                                        densito_diagnostics_get_n (diags)),
+                           densito_diagnostics_get_n (diags));
+  window = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 500);
+  scroller = gtk_scrolled_window_new ();
+  view = gtk_text_view_new ();
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 12);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 12);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_buffer_set_text (buffer, text->str, (int)text->len);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  gtk_window_set_child (GTK_WINDOW (window), scroller);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* Drag and drop of a folder or CSV file */
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         DensitoWindow *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files != NULL)
+    {
+      g_autofree char *path = g_file_get_path (files->data);
+      g_slist_free (files);
+      if (path != NULL)
+        {
+          densito_window_open_path (self, path);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* GObject */
+
+static gboolean
+densito_window_close_request (GtkWindow *window)
+{
+  DensitoWindow *self = DENSITO_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  g_settings_set_int (self->settings, "list-pane-position", gtk_paned_get_position (self->list_paned));
+  g_settings_set_int (self->settings, "details-pane-position", gtk_paned_get_position (self->details_paned));
+
+  if (self->open_cancellable != NULL)
+    g_cancellable_cancel (self->open_cancellable);
+  if (self->image_cancellable != NULL)
+    g_cancellable_cancel (self->image_cancellable);
+
+  return GTK_WINDOW_CLASS (densito_window_parent_class)->close_request (window);
+}
+
+static void
+densito_window_dispose (GObject *object)
+{
+  DensitoWindow *self = DENSITO_WINDOW (object);
+
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DENSITO_TYPE_WINDOW);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_clear_object (&self->dataset);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->open_cancellable);
+  g_clear_object (&self->image_cancellable);
+  if (self->progress != NULL)
+    {
+      g_weak_ref_set (&self->progress->window, NULL);
+      g_rc_box_release_full (self->progress, (GDestroyNotify)progress_free);
+      self->progress = NULL;
+    }
+
+  G_OBJECT_CLASS (densito_window_parent_class)->dispose (object);
+}
+
+static void
+densito_window_finalize (GObject *object)
+{
+  DensitoWindow *self = DENSITO_WINDOW (object);
+
+  g_free (self->dataset_path);
+  g_free (self->image_name);
+  g_free (self->state_file);
+  g_free (self->last_error);
+
+  G_OBJECT_CLASS (densito_window_parent_class)->finalize (object);
+}
+
+static void
+densito_window_class_init (DensitoWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = densito_window_dispose;
+  object_class->finalize = densito_window_finalize;
+  window_class->close_request = densito_window_close_request;
+
+  g_type_ensure (DENSITO_TYPE_PATIENT);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/densito/Densito/densito-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, banner_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, loading_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, list_paned);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, details_paned);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, query_error_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, count_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, sex_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, class_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, disagree_toggle);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, applicable_toggle);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, images_toggle);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, column_view);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, thumbnail_box);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, scan_box);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, scan_toolbar);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, details_box);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, details_scroller);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, recent_section);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-table", NULL, open_table_action);
+  gtk_widget_class_install_action (widget_class, "win.open-sample", NULL, open_sample_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-open", NULL, cancel_open_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-image", NULL, step_image_action);
+  gtk_widget_class_install_action (widget_class, "win.next-image", NULL, step_image_action);
+  gtk_widget_class_install_action (widget_class, "win.show-problems", NULL, show_problems_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.focus-search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.previous-image", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "win.next-image", NULL);
+}
+
+static void
+build_scan_toolbar (DensitoWindow *self)
+{
+  static const struct { const char *icon; const char *tip; const char *signal; } zoom[] = {
+    { "zoom-out-symbolic", N_("Zoom out (−)"), "out" },
+    { "zoom-fit-best-symbolic", N_("Fit to the view (0)"), "fit" },
+    { "zoom-original-symbolic", N_("Actual size (1)"), "one" },
+    { "zoom-in-symbolic", N_("Zoom in (+)"), "in" },
+  };
+  GtkWidget *w;
+  GtkAdjustment *adj;
+
+  for (guint i = 0; i < G_N_ELEMENTS (zoom); i++)
+    {
+      w = gtk_button_new_from_icon_name (zoom[i].icon);
+      gtk_widget_set_tooltip_text (w, _(zoom[i].tip));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL, _(zoom[i].tip), -1);
+      g_signal_connect_swapped (w, "clicked",
+                                G_CALLBACK (i == 0 ? densito_scan_view_zoom_out :
+                                            i == 1 ? densito_scan_view_zoom_fit :
+                                            i == 2 ? densito_scan_view_zoom_one : densito_scan_view_zoom_in),
+                                self->scan_view);
+      gtk_box_append (self->scan_toolbar, w);
+    }
+
+  w = gtk_image_new_from_icon_name ("display-brightness-symbolic");
+  gtk_widget_set_tooltip_text (w, _("Brightness"));
+  gtk_widget_set_margin_start (w, 12);
+  gtk_box_append (self->scan_toolbar, w);
+  adj = gtk_adjustment_new (0, -1, 1, 0.05, 0.1, 0);
+  w = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
+  gtk_widget_set_tooltip_text (w, _("Brightness"));
+  gtk_widget_set_size_request (w, 72, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Brightness"), -1);
+  g_object_bind_property (adj, "value", self->scan_view, "brightness", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (self->scan_toolbar, w);
+
+  w = gtk_image_new_from_icon_name ("contrast-symbolic");
+  gtk_widget_set_tooltip_text (w, _("Contrast"));
+  gtk_box_append (self->scan_toolbar, w);
+  adj = gtk_adjustment_new (1, 0.1, 4, 0.05, 0.25, 0);
+  w = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
+  gtk_widget_set_tooltip_text (w, _("Contrast"));
+  gtk_widget_set_size_request (w, 72, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Contrast"), -1);
+  g_object_bind_property (adj, "value", self->scan_view, "contrast", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (self->scan_toolbar, w);
+
+  w = gtk_toggle_button_new_with_label (_("Invert"));
+  g_object_bind_property (w, "active", self->scan_view, "invert", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (self->scan_toolbar, w);
+
+  w = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+  gtk_widget_set_tooltip_text (w, _("Reset brightness, contrast and invert"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Reset brightness, contrast and invert"), -1);
+  g_signal_connect_swapped (w, "clicked", G_CALLBACK (densito_scan_view_reset_adjustments), self->scan_view);
+  gtk_box_append (self->scan_toolbar, w);
+
+  w = gtk_toggle_button_new_with_label (_("ROIs"));
+  gtk_widget_set_tooltip_text (w, _("Show the ROI boxes (O)"));
+  gtk_widget_set_halign (w, GTK_ALIGN_END);
+  gtk_widget_set_hexpand (w, TRUE);
+  g_object_bind_property (w, "active", self->scan_view, "show-rois", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (self->scan_toolbar, w);
+}
+
+static void
+densito_window_init (DensitoWindow *self)
+{
+  GtkDropTarget *drop;
+  g_autoptr(GPropertyAction) details_action = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->current_row = -1;
+  self->settings = g_settings_new (APP_ID);
+  self->progress = g_rc_box_new0 (Progress);
+  g_mutex_init (&self->progress->lock);
+  g_weak_ref_init (&self->progress->window, self);
+  self->bench_startup = g_strcmp0 (g_getenv ("DENSITO_BENCH"), "startup") == 0;
+  self->state_file = g_strdup (g_getenv ("DENSITO_STATE_FILE"));
+
+  self->scan_view = DENSITO_SCAN_VIEW (densito_scan_view_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->scan_view), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->scan_view), TRUE);
+  gtk_box_append (self->scan_box, GTK_WIDGET (self->scan_view));
+  build_scan_toolbar (self);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  gtk_paned_set_position (self->list_paned, g_settings_get_int (self->settings, "list-pane-position"));
+  gtk_paned_set_position (self->details_paned, g_settings_get_int (self->settings, "details-pane-position"));
+  g_settings_bind (self->settings, "show-details", self->details_scroller, "visible", G_SETTINGS_BIND_DEFAULT);
+  details_action = g_property_action_new ("show-details", self->details_scroller, "visible");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (details_action));
+  update_recent_menu (self);
+
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect (self->sex_dropdown, "notify::selected", G_CALLBACK (sex_changed_cb), self);
+  g_signal_connect (self->class_dropdown, "notify::selected", G_CALLBACK (class_changed_cb), self);
+  g_signal_connect (self->disagree_toggle, "toggled", G_CALLBACK (toggle_filter_cb), self);
+  g_signal_connect (self->applicable_toggle, "toggled", G_CALLBACK (toggle_filter_cb), self);
+  g_signal_connect (self->images_toggle, "toggled", G_CALLBACK (toggle_filter_cb), self);
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+}
+
+DensitoWindow *
+densito_window_new (DensitoApplication *application)
+{
+  return g_object_new (DENSITO_TYPE_WINDOW, "application", application, NULL);
+}
+
+DensitoDataset *
+densito_window_get_dataset (DensitoWindow *self)
+{
+  g_return_val_if_fail (DENSITO_IS_WINDOW (self), NULL);
+  return self->dataset;
+}
+
+guint
+densito_window_get_n_visible (DensitoWindow *self)
+{
+  g_return_val_if_fail (DENSITO_IS_WINDOW (self), 0);
+  return n_visible (self);
+}
+
+const char *
+densito_window_get_selected_id (DensitoWindow *self)
+{
+  GObject *item;
+
+  g_return_val_if_fail (DENSITO_IS_WINDOW (self), NULL);
+
+  if (self->selection == NULL)
+    return NULL;
+  item = gtk_single_selection_get_selected_item (self->selection);
+  return item ? densito_patient_get_id (DENSITO_PATIENT (item)) : NULL;
+}
+
+const char *
+densito_window_get_image_name (DensitoWindow *self)
+{
+  g_return_val_if_fail (DENSITO_IS_WINDOW (self), NULL);
+  return self->image_name;
+}
+
+gboolean
+densito_window_is_loading (DensitoWindow *self)
+{
+  g_return_val_if_fail (DENSITO_IS_WINDOW (self), FALSE);
+  return self->open_cancellable != NULL;
+}

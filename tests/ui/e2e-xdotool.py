@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+# End to end: launch the real densito binary under the X server the test
+# suite runs in, drive it with xdotool (real key and pointer events), and
+# read what the window shows from the state file it writes
+# (DENSITO_STATE_FILE). Prints TAP.
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.environ["DENSITO_BIN"]
+SAMPLE = os.environ["DENSITO_SAMPLE"]
+SHOTS = os.environ.get("DENSITO_SCREENSHOT_DIR")
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append((name, bool(cond), detail))
+
+
+if not os.environ.get("DISPLAY") or not shutil.which("xdotool"):
+    print("1..0 # SKIP needs an X display and xdotool")
+    sys.exit(0)
+
+tmp = tempfile.mkdtemp(prefix="densito-e2e-")
+state_file = os.path.join(tmp, "state.json")
+env = dict(os.environ, DENSITO_STATE_FILE=state_file, GSETTINGS_BACKEND="memory")
+
+
+def state():
+    try:
+        with open(state_file) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def wait_for(pred, timeout=20.0):
+    end = time.monotonic() + timeout
+    s = None
+    while time.monotonic() < end:
+        s = state()
+        if s is not None and pred(s):
+            return s
+        time.sleep(0.05)
+    return s
+
+
+def xdo(*args):
+    return subprocess.run(["xdotool", *args], check=False, capture_output=True, text=True)
+
+
+def expected_count(query):
+    out = subprocess.run([BIN, "list", SAMPLE, "--where", query], check=True, capture_output=True, text=True)
+    return len(out.stdout.strip().splitlines()) - 1
+
+
+proc = subprocess.Popen([BIN, SAMPLE], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    s = wait_for(lambda s: s["total"] == 48 and s["selected"])
+    check("the window opens the sample with 48 patients", s and s["total"] == 48, str(s))
+    check("the first patient is selected", s and s["selected"] == "10000", str(s))
+
+    found = xdo("search", "--sync", "--onlyvisible", "--name", "Densito")
+    wid = found.stdout.split()[0] if found.stdout.split() else None
+    check("xdotool finds the window", wid is not None, found.stderr)
+    if wid:
+        xdo("windowactivate", "--sync", wid)
+        xdo("windowfocus", "--sync", wid)
+        time.sleep(0.3)
+        # Real key events: Ctrl+F, then type a query.
+        xdo("key", "--window", wid, "ctrl+f")
+        time.sleep(0.2)
+        xdo("type", "--window", wid, "--delay", "30", "sex=M class=osteoporosis")
+        want = expected_count("sex=M class=osteoporosis")
+        s = wait_for(lambda s: s["query"] == "sex=M class=osteoporosis" and s["visible"] == want)
+        check("typed query filters the list like the command line", s and s["visible"] == want,
+              f"{s} vs {want}")
+
+        # Clear it again with real keys.
+        xdo("key", "--window", wid, "ctrl+a", "BackSpace")
+        s = wait_for(lambda s: s["query"] == "" and s["visible"] == 48)
+        check("clearing the query shows every patient", s and s["visible"] == 48, str(s))
+
+        # A click on the third row of the list selects that patient.
+        geo = xdo("getwindowgeometry", "--shell", wid).stdout
+        g = dict(line.split("=", 1) for line in geo.split() if "=" in line)
+        x, y = int(g.get("X", 0)), int(g.get("Y", 0))
+        before = state()["selected"]
+        # The list starts below the filter bar; rows are about 30 px high.
+        for row_y in (230, 260, 290):
+            xdo("mousemove", "--sync", str(x + 60), str(y + row_y))
+            xdo("click", "1")
+            time.sleep(0.4)
+            if state()["selected"] != before:
+                break
+        s = state()
+        check("a click on a row selects another patient", s and s["selected"] and s["selected"] != before,
+              f"{before} -> {s}")
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "e2e-after-click.png")],
+                           check=False)
+finally:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+print(f"1..{len(results)}")
+for n, (name, ok, detail) in enumerate(results, 1):
+    print(f"{'ok' if ok else 'not ok'} {n} {name}" + ("" if ok or not detail else f" # {detail}"))
+sys.exit(0 if all(ok for _, ok, _ in results) else 1)
