@@ -80,6 +80,30 @@ find_label_with (GtkWidget  *root,
   return NULL;
 }
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *fragment;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *w = data;
+  return find_label_with (w->root, w->fragment) != NULL;
+}
+
+/* Waits for a label (a banner slides in, a count updates after a delay). */
+static GtkWidget *
+wait_for_label (GtkWidget  *root,
+                const char *fragment)
+{
+  LabelWait w = { root, fragment };
+
+  wait_until (label_shown, &w, 5000);
+  return find_label_with (root, fragment);
+}
+
 static DensitoWindow *
 open_window (const char *path)
 {
@@ -162,9 +186,9 @@ test_sample (void)
   g_assert_cmpuint (densito_window_get_n_visible (window), ==, 48);
   /* The first patient is selected and its scan is shown. */
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10000");
-  count = find_label_with (GTK_WIDGET (window), "48 patients");
+  count = wait_for_label (GTK_WIDGET (window), "48 patients");
   g_assert_nonnull (count);
-  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "synthetic sample"));
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "synthetic sample"));
   save_screenshot (GTK_WIDGET (window), "window-sample.png");
 
   /* A query, as the command line would run it. */
@@ -177,7 +201,7 @@ test_sample (void)
 
     g_assert_cmpuint (expected, >, 0);
     g_assert_cmpuint (densito_window_get_n_visible (window), ==, expected);
-    g_assert_nonnull (find_label_with (GTK_WIDGET (window), text));
+    g_assert_nonnull (wait_for_label (GTK_WIDGET (window), text));
   }
   /* The quick filter reflects the text. */
   {
@@ -188,7 +212,7 @@ test_sample (void)
 
   /* A bad term: the error is shown inline, the list keeps the last good filter. */
   set_query (window, "sex=M spine_t<=abc");
-  error_label = find_label_with (GTK_WIDGET (window), "Term 2");
+  error_label = wait_for_label (GTK_WIDGET (window), "Term 2");
   g_assert_nonnull (error_label);
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "not a number"));
   save_screenshot (GTK_WIDGET (window), "window-query-error.png");
@@ -203,10 +227,10 @@ test_sample (void)
   first_id = g_strdup (densito_window_get_selected_id (window));
   g_assert_nonnull (first_id);
   spin (500);
-  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "WHO classification"));
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "WHO classification"));
   {
     g_autofree char *heading = g_strdup_printf ("Patient %s", first_id);
-    g_assert_nonnull (find_label_with (GTK_WIDGET (window), heading));
+    g_assert_nonnull (wait_for_label (GTK_WIDGET (window), heading));
   }
   first_image = densito_window_get_image_name (window);
   g_assert_nonnull (first_image);
@@ -241,7 +265,7 @@ test_broken_dataset (void)
   window = open_window (dir);
   g_assert_cmpuint (densito_window_get_n_visible (window), ==, 2);
   /* One bad cell and one truncated image. */
-  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "2 problems found"));
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "2 problems found"));
 
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10001");
   view = DENSITO_SCAN_VIEW (find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW, NULL));
