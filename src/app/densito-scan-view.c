@@ -234,6 +234,7 @@ set_zoom_about (DensitoScanView *self,
                 double           wy)
 {
   double old_zoom = self->zoom;
+  double old_scale = effective_scale (self);
 
   if (zoom > 0.0)
     {
@@ -255,7 +256,13 @@ set_zoom_about (DensitoScanView *self,
 
   if (self->zoom != old_zoom)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
-  notify_scale (self);
+  /* Compared with the scale before, not the one last notified: a resize
+   * may have changed it with its notification still pending. */
+  if (effective_scale (self) != old_scale)
+    {
+      self->notified_scale = effective_scale (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -952,9 +959,10 @@ snapshot_rois (DensitoScanView *self,
           guint n = tag_candidates (entry, s, ox, oy, scale_factor, candidates);
           int best = G_MAXINT;
 
+          /* Past the first few tags, placing them is not worth its cost
+           * per frame. */
           tag = candidates[0];
-
-          for (guint c = 0; c < n && best > 0; c++)
+          for (guint c = 0; c < n && best > 0 && n_placed < MAX_AVOIDING; c++)
             {
               int score = score_tag (self, i, &candidates[c], placed, n_placed, &view, s, ox, oy);
 

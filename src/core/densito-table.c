@@ -156,9 +156,7 @@ column_free (DensitoColumn *col,
  * own and the rows about to be written are faulted in with one
  * madvise(MADV_POPULATE_WRITE) call (see prefault_rows()). Mapping them
  * also gives memory back at once when they are freed, which keeps the
- * peak of a parallel load near one table's size. Transparent huge pages
- * were tried too: as fast, but each array's last 2 MiB page is resident
- * in full, which cost 60 MB at the peak. */
+ * peak of a parallel load near one table's size. */
 #define HUGE_PAGE ((gsize)2 << 20)
 
 static inline gboolean
