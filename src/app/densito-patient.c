@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "densito-format.h"
 #include "densito-patient.h"
 
 struct _DensitoPatient
@@ -52,29 +53,7 @@ static const DensitoField t_fields[DENSITO_N_SITES] = {
   DENSITO_FIELD_SPINE_T, DENSITO_FIELD_HIP_T, DENSITO_FIELD_NECK_T,
 };
 
-static char *
-format_t (double t)
-{
-  if (!isfinite (t))
-    return g_strdup ("—");
-  /* Locale-aware, one decimal, with a real minus sign. */
-  if (t < 0)
-    return g_strdup_printf ("−%.1f", -t);
-  return g_strdup_printf ("%.1f", t);
-}
 
-static const char *
-class_css (DensitoClass klass)
-{
-  switch (klass)
-    {
-    case DENSITO_CLASS_NORMAL: return "who-normal";
-    case DENSITO_CLASS_OSTEOPENIA: return "who-osteopenia";
-    case DENSITO_CLASS_OSTEOPOROSIS: return "who-osteoporosis";
-    case DENSITO_CLASS_MISSING:
-    default: return "who-missing";
-    }
-}
 
 static guint
 image_count (DensitoPatient *self)
@@ -146,7 +125,7 @@ densito_patient_get_property (GObject    *object,
     case PROP_SPINE_T:
     case PROP_HIP_T:
     case PROP_NECK_T:
-      g_value_take_string (value, format_t (densito_table_get_number (table, row,
+      g_value_take_string (value, densito_format_tscore (densito_table_get_number (table, row,
                                                                      t_fields[prop_id - PROP_SPINE_T])));
       break;
 
@@ -164,7 +143,7 @@ densito_patient_get_property (GObject    *object,
     case PROP_HIP_CLASS:
     case PROP_NECK_CLASS:
       {
-        const char *css[] = { class_css (densito_table_get_site_class (table, row, prop_id - PROP_SPINE_CLASS)),
+        const char *css[] = { densito_class_css_name (densito_table_get_site_class (table, row, prop_id - PROP_SPINE_CLASS)),
                               "numeric", NULL };
         g_value_set_boxed (value, css);
       }

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "densito-format.h"
 #include "densito-patient-model.h"
 #include "densito-scan-view.h"
 #include "densito-sidecar.h"
@@ -139,28 +140,7 @@ format_number (double      value,
   return g_strdup_printf ("%.*f", decimals, value);
 }
 
-static char *
-format_t (double t)
-{
-  if (!isfinite (t))
-    return g_strdup ("—");
-  if (t < 0)
-    return g_strdup_printf ("−%.1f", -t);
-  return g_strdup_printf ("%.1f", t);
-}
 
-static const char *
-class_css (DensitoClass klass)
-{
-  switch (klass)
-    {
-    case DENSITO_CLASS_NORMAL: return "who-normal";
-    case DENSITO_CLASS_OSTEOPENIA: return "who-osteopenia";
-    case DENSITO_CLASS_OSTEOPOROSIS: return "who-osteoporosis";
-    case DENSITO_CLASS_MISSING:
-    default: return "who-missing";
-    }
-}
 
 static void
 clear_box (GtkBox *box)
@@ -268,13 +248,13 @@ build_class_card (DensitoWindow *self,
   gtk_widget_set_name (title, "class-title");
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_widget_add_css_class (title, "class-title");
-  gtk_widget_add_css_class (title, class_css (klass));
+  gtk_widget_add_css_class (title, densito_class_css_name (klass));
   gtk_box_append (GTK_BOX (card), title);
 
   if (site != DENSITO_SITE_NONE)
     {
       static const DensitoField t_fields[] = { DENSITO_FIELD_SPINE_T, DENSITO_FIELD_HIP_T, DENSITO_FIELD_NECK_T };
-      g_autofree char *t = format_t (densito_table_get_number (table, row, t_fields[site]));
+      g_autofree char *t = densito_format_tscore (densito_table_get_number (table, row, t_fields[site]));
       /* Translators: "Decided by Femoral neck, T = −2.6" */
       site_text = g_strdup_printf (_("Decided by %s, T = %s"), densito_site_display_name (site), t);
     }
@@ -360,7 +340,7 @@ build_details (DensitoWindow *self,
     {
       DensitoClass klass = densito_table_get_site_class (table, row, sites[i].site);
       g_autofree char *bmd = format_number (densito_table_get_number (table, row, sites[i].bmd), 3, _("g/cm²"));
-      g_autofree char *t = format_t (densito_table_get_number (table, row, sites[i].t));
+      g_autofree char *t = densito_format_tscore (densito_table_get_number (table, row, sites[i].t));
       g_autofree char *line = NULL;
       const char *date = cell (table, row, sites[i].date, buf);
 
@@ -370,7 +350,7 @@ build_details (DensitoWindow *self,
         /* Translators: "05-2019 · 0.837 g/cm² · T −1.9 · Osteopenia" */
         line = g_strdup_printf (_("%s · %s · T %s · %s"), date && *date ? date : "—", bmd, t,
                                 densito_class_display_name (klass));
-      add_field (grid, _(sites[i].name), line, class_css (klass));
+      add_field (grid, _(sites[i].name), line, densito_class_css_name (klass));
     }
 
   grid = add_group (self, _("Body"));
