@@ -102,7 +102,6 @@ typedef struct
   int          tag_height;
 } RoiEntry;
 
-#define ZOOM_STEP            G_SQRT2
 #define WHEEL_ZOOM_STEP      1.189207115002721   /* 2^(1/4): four wheel clicks double */
 #define OUTLINE_WIDTH        2.0
 #define HALO_WIDTH           4.0
@@ -371,6 +370,23 @@ roi_entry_clear (gpointer data)
   g_clear_object (&entry->layout);
 }
 
+static gboolean
+json_number (JsonArray *array,
+             guint      i,
+             double    *value)
+{
+  JsonNode *node = json_array_get_element (array, i);
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type != G_TYPE_DOUBLE && type != G_TYPE_INT64)
+    return FALSE;
+  *value = json_node_get_double (node);
+  return isfinite (*value);
+}
+
 static double *
 json_points (JsonObject *shape,
              guint      *n_points)
@@ -394,11 +410,8 @@ json_points (JsonObject *shape,
       JsonArray *pt = JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
       double x, y;
 
-      if (pt == NULL || json_array_get_length (pt) != 2)
-        continue;
-      x = json_array_get_double_element (pt, 0);
-      y = json_array_get_double_element (pt, 1);
-      if (!isfinite (x) || !isfinite (y))
+      if (pt == NULL || json_array_get_length (pt) != 2 ||
+          !json_number (pt, 0, &x) || !json_number (pt, 1, &y))
         continue;
       xy[2 * n] = x;
       xy[2 * n + 1] = y;
