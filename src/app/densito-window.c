@@ -1374,7 +1374,7 @@ build_scan_toolbar (DensitoWindow *self)
   gtk_box_append (self->scan_toolbar, w);
 
   w = gtk_toggle_button_new_with_label (_("Invert"));
-  g_object_bind_property (w, "active", self->scan_view, "invert", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->scan_view, "invert", w, "active", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_box_append (self->scan_toolbar, w);
 
   w = gtk_button_new_from_icon_name ("edit-undo-symbolic");
@@ -1388,7 +1388,8 @@ build_scan_toolbar (DensitoWindow *self)
   gtk_widget_set_tooltip_text (w, _("Show the ROI boxes (O)"));
   gtk_widget_set_halign (w, GTK_ALIGN_END);
   gtk_widget_set_hexpand (w, TRUE);
-  g_object_bind_property (w, "active", self->scan_view, "show-rois", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  /* The view owns the state (O toggles it too): sync from the view. */
+  g_object_bind_property (self->scan_view, "show-rois", w, "active", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_box_append (self->scan_toolbar, w);
 }
 

@@ -245,6 +245,17 @@ test_sample (void)
   }
   save_screenshot (GTK_WIDGET (window), "window-two-scans.png");
 
+  /* A patient whose hip scan has a sidecar: its ROIs reach the view, shown. */
+  set_query (window, "10003");
+  spin (600);
+  {
+    DensitoScanView *view = DENSITO_SCAN_VIEW (find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW, NULL));
+    g_assert_true (densito_scan_view_get_show_rois (view));
+    g_assert_nonnull (densito_scan_view_get_rois (view));
+    g_assert_cmpuint (densito_sidecar_get_n_rois (densito_scan_view_get_rois (view)), ==, 5);
+  }
+  save_screenshot (GTK_WIDGET (window), "window-hip-rois.png");
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
