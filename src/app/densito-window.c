@@ -1362,8 +1362,9 @@ build_scan_toolbar (DensitoWindow *self)
   g_object_bind_property (adj, "value", self->scan_view, "brightness", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_box_append (self->scan_toolbar, w);
 
-  w = gtk_image_new_from_icon_name ("contrast-symbolic");
-  gtk_widget_set_tooltip_text (w, _("Contrast"));
+  w = gtk_label_new (_("Contrast"));
+  gtk_widget_add_css_class (w, "caption");
+  gtk_widget_add_css_class (w, "dim-label");
   gtk_box_append (self->scan_toolbar, w);
   adj = gtk_adjustment_new (1, 0.1, 4, 0.05, 0.25, 0);
   w = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
