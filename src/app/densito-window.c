@@ -69,7 +69,15 @@ struct _DensitoWindow
   gboolean              bench_startup;
   char                 *state_file;
   char                 *last_error;
+
+  /* Decoded scans, most recent last, bounded by TEXTURE_CACHE_BYTES. */
+  GHashTable           *textures;       /* path -> GdkTexture */
+  GQueue                texture_order;  /* paths, owned by the hash table */
+  gsize                 texture_bytes;
+  GCancellable         *prefetch_cancellable;
 };
+
+#define TEXTURE_CACHE_BYTES ((gsize)160 << 20)
 
 G_DEFINE_FINAL_TYPE (DensitoWindow, densito_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -415,6 +423,56 @@ build_details (DensitoWindow *self,
 
 /* Images */
 
+static gsize
+texture_bytes (GdkTexture *texture)
+{
+  return (gsize)gdk_texture_get_width (texture) * (gsize)gdk_texture_get_height (texture) * 4;
+}
+
+static GdkTexture *
+cache_lookup (DensitoWindow *self,
+              const char    *path)
+{
+  GdkTexture *texture = g_hash_table_lookup (self->textures, path);
+  GList *link;
+
+  if (texture == NULL)
+    return NULL;
+  /* Most recently used goes last. */
+  link = g_queue_find_custom (&self->texture_order, path, (GCompareFunc)g_strcmp0);
+  if (link != NULL)
+    {
+      g_queue_unlink (&self->texture_order, link);
+      g_queue_push_tail_link (&self->texture_order, link);
+    }
+  return texture;
+}
+
+static void
+cache_insert (DensitoWindow *self,
+              const char    *path,
+              GdkTexture    *texture)
+{
+  char *key;
+
+  if (g_hash_table_contains (self->textures, path))
+    return;
+  key = g_strdup (path);
+  g_hash_table_insert (self->textures, key, g_object_ref (texture));
+  g_queue_push_tail (&self->texture_order, key);
+  self->texture_bytes += texture_bytes (texture);
+
+  /* Evict the least recently used, but never the one just added. */
+  while (self->texture_bytes > TEXTURE_CACHE_BYTES && self->texture_order.length > 1)
+    {
+      char *old = g_queue_pop_head (&self->texture_order);
+      GdkTexture *t = g_hash_table_lookup (self->textures, old);
+
+      self->texture_bytes -= texture_bytes (t);
+      g_hash_table_remove (self->textures, old);
+    }
+}
+
 typedef struct
 {
   char           *path;
@@ -444,10 +502,17 @@ image_load_thread (GTask        *task,
   ImageLoad *load = data;
   GError *error = NULL;
 
-  load->texture = gdk_texture_new_from_filename (load->path, &error);
+  if (load->texture == NULL)
+    load->texture = gdk_texture_new_from_filename (load->path, &error);
   if (load->texture == NULL)
     {
       g_task_return_error (task, error);
+      return;
+    }
+  if (load->sidecar_path == NULL)
+    {
+      /* A prefetch: the texture is all it wants. */
+      g_task_return_boolean (task, TRUE);
       return;
     }
   load->sidecar = densito_sidecar_load (load->path, load->sidecar_path,
@@ -477,9 +542,66 @@ image_loaded_cb (GObject      *source,
       return;
     }
 
-  densito_scan_view_set_texture (self->scan_view, load->texture);
+  cache_insert (self, load->path, load->texture);
+  if (densito_scan_view_get_texture (self->scan_view) != load->texture)
+    densito_scan_view_set_texture (self->scan_view, load->texture);
   densito_scan_view_set_rois (self->scan_view, load->sidecar);
   write_state (self);
+}
+
+static void
+prefetched_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(DensitoWindow) self = user_data;
+  ImageLoad *load = g_task_get_task_data (G_TASK (result));
+
+  if (g_task_propagate_boolean (G_TASK (result), NULL))
+    cache_insert (self, load->path, load->texture);
+}
+
+/* Decodes the first scan of the patients just before and after the
+ * selected one in the list, so that stepping shows them at once. */
+static void
+prefetch_neighbours (DensitoWindow *self)
+{
+  guint pos = gtk_single_selection_get_selected (self->selection);
+  GListModel *model = G_LIST_MODEL (self->selection);
+  DensitoImageIndex *images = densito_dataset_get_images (self->dataset);
+
+  if (self->prefetch_cancellable != NULL)
+    g_cancellable_cancel (self->prefetch_cancellable);
+  g_clear_object (&self->prefetch_cancellable);
+  if (pos == GTK_INVALID_LIST_POSITION || images == NULL)
+    return;
+  self->prefetch_cancellable = g_cancellable_new ();
+
+  for (int d = -1; d <= 1; d += 2)
+    {
+      g_autoptr(DensitoPatient) patient = NULL;
+      g_autoptr(GTask) task = NULL;
+      const DensitoImage *img;
+      const guint *idx;
+      ImageLoad *load;
+      guint n;
+
+      if ((d < 0 && pos == 0) || pos + d >= g_list_model_get_n_items (model))
+        continue;
+      patient = g_list_model_get_item (model, pos + d);
+      idx = row_images (self, densito_patient_get_row (patient), &n);
+      if (n == 0)
+        continue;
+      img = densito_image_index_get_image (images, idx[0]);
+      if (img->status != DENSITO_IMAGE_OK || g_hash_table_contains (self->textures, img->path))
+        continue;
+      load = g_new0 (ImageLoad, 1);
+      load->path = g_strdup (img->path);
+      task = g_task_new (NULL, self->prefetch_cancellable, prefetched_cb, g_object_ref (self));
+      g_task_set_source_tag (task, prefetch_neighbours);
+      g_task_set_task_data (task, load, (GDestroyNotify)image_load_free);
+      g_task_run_in_thread (task, image_load_thread);
+    }
 }
 
 static void
@@ -530,6 +652,14 @@ show_image (DensitoWindow *self,
   self->image_cancellable = g_cancellable_new ();
   load = g_new0 (ImageLoad, 1);
   load->path = g_strdup (img->path);
+  /* A decoded scan shows in this frame; its ROIs follow from the thread. */
+  load->texture = cache_lookup (self, img->path);
+  if (load->texture != NULL)
+    {
+      g_object_ref (load->texture);
+      densito_scan_view_set_texture (self->scan_view, load->texture);
+      densito_scan_view_set_rois (self->scan_view, NULL);
+    }
   load->sidecar_path = densito_dataset_dup_sidecar_path (self->dataset, idx[index]);
   load->width = img->width;
   load->height = img->height;
@@ -586,6 +716,7 @@ show_patient (DensitoWindow *self,
   build_details (self, row);
   build_thumbnails (self, row);
   show_image (self, 0);
+  prefetch_neighbours (self);
 }
 
 /* The list */
@@ -1246,6 +1377,11 @@ densito_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->open_cancellable);
   g_clear_object (&self->image_cancellable);
+  if (self->prefetch_cancellable != NULL)
+    g_cancellable_cancel (self->prefetch_cancellable);
+  g_clear_object (&self->prefetch_cancellable);
+  g_queue_clear (&self->texture_order);
+  g_clear_pointer (&self->textures, g_hash_table_unref);
   if (self->progress != NULL)
     {
       g_weak_ref_set (&self->progress->window, NULL);
@@ -1403,6 +1539,8 @@ densito_window_init (DensitoWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->current_row = -1;
+  self->textures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_queue_init (&self->texture_order);
   self->settings = g_settings_new (APP_ID);
   self->progress = g_rc_box_new0 (Progress);
   g_mutex_init (&self->progress->lock);

@@ -191,6 +191,25 @@ test_sample (void)
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "synthetic sample"));
   save_screenshot (GTK_WIDGET (window), "window-sample.png");
 
+  /* The next patient's scan was decoded ahead: selecting it shows it at
+   * once, before the main loop runs again. */
+  spin (800);
+  {
+    GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+    GtkSingleSelection *sel = GTK_SINGLE_SELECTION (gtk_column_view_get_model (cv));
+    DensitoScanView *view = DENSITO_SCAN_VIEW (find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW, NULL));
+    GdkTexture *before = densito_scan_view_get_texture (view);
+
+    g_assert_nonnull (before);
+    gtk_single_selection_set_selected (sel, 1);
+    g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10001");
+    g_assert_nonnull (densito_scan_view_get_texture (view));
+    g_assert_true (densito_scan_view_get_texture (view) != before);
+    g_assert_cmpstr (densito_window_get_image_name (window), ==, "10001-1.png");
+    gtk_single_selection_set_selected (sel, 0);
+    spin (300);
+  }
+
   /* A query, as the command line would run it. */
   set_query (window, "sex=M");
   {
