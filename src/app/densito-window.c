@@ -1036,6 +1036,10 @@ set_dataset (DensitoWindow  *self,
   else
     g_settings_set_string (self->settings, "last-dataset", "");
 
+  /* Filter on every keystroke while that is cheap; on a very large table
+   * wait for a pause in typing. */
+  gtk_search_entry_set_search_delay (self->search_entry,
+                                     densito_patient_model_get_total (self->model) < 200000 ? 0 : 80);
   apply_query (self);
   if (n_visible (self) > 0)
     selection_changed_cb (self->selection, NULL, self);
