@@ -721,6 +721,115 @@ show_patient (DensitoWindow *self,
 
 /* The list */
 
+/* The columns of the patient list, in the order of the .ui file. Cells are
+ * made by signal factories: a builder-template factory parses its XML for
+ * every cell it creates, which made each refilter take 100 ms and more. */
+typedef enum
+{
+  COLUMN_ID,
+  COLUMN_SEX,
+  COLUMN_AGE,
+  COLUMN_SPINE,
+  COLUMN_HIP,
+  COLUMN_NECK,
+  COLUMN_CLASS,
+  COLUMN_LABEL,
+  COLUMN_IMAGES,
+  COLUMN_REVIEW,
+  N_COLUMNS
+} Column;
+
+static const char *column_text_property[N_COLUMNS] = {
+  "id", "sex", "age-group", "spine-t", "hip-t", "neck-t", "who-class", "label", NULL, "review",
+};
+
+static void
+cell_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  data)
+{
+  Column column = GPOINTER_TO_UINT (data);
+  GtkWidget *label = gtk_label_new (NULL);
+  gboolean numeric = column == COLUMN_SPINE || column == COLUMN_HIP || column == COLUMN_NECK ||
+                     column == COLUMN_IMAGES;
+
+  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1.0f : 0.0f);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (numeric)
+    gtk_widget_add_css_class (label, "numeric");
+
+  if (column == COLUMN_LABEL)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+      GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+      /* The tooltip is set in bind, on the few rows that show the icon:
+       * setting one costs more than the rest of the cell. */
+      gtk_widget_add_css_class (icon, "warning");
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), icon);
+      gtk_list_item_set_child (item, box);
+    }
+  else
+    gtk_list_item_set_child (item, label);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  data)
+{
+  Column column = GPOINTER_TO_UINT (data);
+  DensitoPatient *patient = gtk_list_item_get_item (item);
+  GtkWidget *child = gtk_list_item_get_child (item);
+  GtkWidget *label = column == COLUMN_LABEL ? gtk_widget_get_first_child (child) : child;
+  g_autofree char *text = NULL;
+
+  if (column == COLUMN_IMAGES)
+    {
+      guint n = 0;
+      g_object_get (patient, "images", &n, NULL);
+      text = g_strdup_printf ("%u", n);
+    }
+  else
+    g_object_get (patient, column_text_property[column], &text, NULL);
+  gtk_label_set_text (GTK_LABEL (label), text ? text : "");
+
+  if (column == COLUMN_SPINE || column == COLUMN_HIP || column == COLUMN_NECK)
+    {
+      static const char *css_property[] = { "spine-css", "hip-css", "neck-css" };
+      g_auto(GStrv) css = NULL;
+      g_object_get (patient, css_property[column - COLUMN_SPINE], &css, NULL);
+      gtk_widget_set_css_classes (label, (const char **)css);
+    }
+  else if (column == COLUMN_LABEL)
+    {
+      gboolean disagrees = FALSE;
+      g_object_get (patient, "label-disagrees", &disagrees, NULL);
+      gtk_widget_set_visible (gtk_widget_get_last_child (child), disagrees);
+      if (disagrees && !gtk_widget_get_has_tooltip (gtk_widget_get_last_child (child)))
+        gtk_widget_set_tooltip_text (gtk_widget_get_last_child (child),
+                                     _("The dataset’s label disagrees with the computed WHO class"));
+    }
+}
+
+static void
+set_up_columns (DensitoWindow *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  g_assert (g_list_model_get_n_items (columns) == N_COLUMNS);
+  for (guint i = 0; i < N_COLUMNS; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GUINT_TO_POINTER (i));
+      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
+      gtk_column_view_column_set_factory (column, factory);
+    }
+}
+
 static guint
 n_visible (DensitoWindow *self)
 {
@@ -1557,6 +1666,7 @@ densito_window_init (DensitoWindow *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->scan_view), TRUE);
   gtk_box_append (self->scan_box, GTK_WIDGET (self->scan_view));
   build_scan_toolbar (self);
+  set_up_columns (self);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
