@@ -15,6 +15,7 @@
 
 #include "densito-format.h"
 #include "densito-patient-model.h"
+#include "densito-problems-window.h"
 #include "densito-scan-view.h"
 #include "densito-sidecar.h"
 #include "densito-window.h"
@@ -1389,39 +1390,11 @@ show_problems_action (GtkWidget  *widget,
                       GVariant   *param)
 {
   DensitoWindow *self = DENSITO_WINDOW (widget);
-  DensitoDiagnostics *diags;
-  GtkWidget *window, *scroller, *view;
-  GtkTextBuffer *buffer;
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *title = NULL;
+  GtkWidget *window;
 
   if (self->dataset == NULL)
     return;
-  diags = densito_dataset_get_diagnostics (self->dataset);
-  for (guint i = 0; i < densito_diagnostics_get_n (diags); i++)
-    {
-      g_autofree char *line = densito_diagnostic_dup_line (densito_diagnostics_get (diags, i));
-      g_string_append_printf (text, "%s\n", line);
-    }
-
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u Problem", "%'u Problems",
-                                        densito_diagnostics_get_n (diags)),
-                           densito_diagnostics_get_n (diags));
-  window = gtk_window_new ();
-  gtk_window_set_title (GTK_WINDOW (window), title);
-  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 900, 500);
-  scroller = gtk_scrolled_window_new ();
-  view = gtk_text_view_new ();
-  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
-  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
-  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 12);
-  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 12);
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-  gtk_text_buffer_set_text (buffer, text->str, (int)text->len);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
-  gtk_window_set_child (GTK_WINDOW (window), scroller);
+  window = densito_problems_window_new (GTK_WINDOW (self), densito_dataset_get_diagnostics (self->dataset));
   gtk_window_present (GTK_WINDOW (window));
 }
 

@@ -14,6 +14,7 @@
 
 #include "densito-application.h"
 #include "densito-query.h"
+#include "densito-problems-window.h"
 #include "densito-scan-view.h"
 #include "densito-window.h"
 #include "test-util.h"
@@ -303,6 +304,28 @@ test_broken_dataset (void)
   g_assert_nonnull (densito_scan_view_get_message_title (view));
   g_assert_nonnull (strstr (densito_scan_view_get_message_title (view), "10001-1.png"));
   save_screenshot (GTK_WIDGET (window), "window-broken.png");
+
+  /* The banner's button lists every problem with its line, column and value. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-problems", NULL);
+  spin (500);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    GtkWidget *problems = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+        if (G_TYPE_CHECK_INSTANCE_TYPE (w, DENSITO_TYPE_PROBLEMS_WINDOW))
+          problems = w;
+      }
+    g_assert_nonnull (problems);
+    g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (problems)), ==, "2 Problems");
+    g_assert_nonnull (wait_for_label (problems, "“-1.x” is not a number"));
+    g_assert_nonnull (wait_for_label (problems, "HIP_TSCORE"));
+    g_assert_nonnull (wait_for_label (problems, "IEND"));
+    save_screenshot (problems, "problems.png");
+    gtk_window_destroy (GTK_WINDOW (problems));
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
