@@ -410,6 +410,10 @@ test_broken_files (Fixture       *f,
   g_autofree char *big = NULL;
   gsize big_len = 17 * 1024 * 1024;
 
+  check_broken (f, "", 0, "empty");
+  check_broken (f, "   \n", -1, "empty");
+  check_broken (f, "{\"shapes\": [], \"custom\": {\"big\": 1e999}}", -1, "too large");
+  check_broken (f, "{\"shapes\": [], \"deep\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", -1, "nested");
   check_broken (f, "{ this is not json", -1, "not valid JSON");
   check_broken (f, "[1, 2, 3]", -1, "not a JSON object");
   check_broken (f, "{\"shapes\": {\"a\": 1}}", -1, "not a list");

@@ -595,6 +595,52 @@ parse_document (DensitoSidecar *self,
   return TRUE;
 }
 
+/* Every number finite (JSON has no NaN, but 1e999 parses to infinity and
+ * could not be written back), and no absurd nesting. */
+static gboolean
+check_numbers (JsonNode  *node,
+               guint      depth,
+               char     **why)
+{
+  if (depth > 64)
+    {
+      *why = g_strdup (_("it is nested more than 64 levels deep"));
+      return FALSE;
+    }
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          if (!check_numbers (member, depth + 1, why))
+            return FALSE;
+      }
+      return TRUE;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (!check_numbers (json_array_get_element (array, i), depth + 1, why))
+            return FALSE;
+      }
+      return TRUE;
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+        {
+          *why = g_strdup (_("a number in it is too large"));
+          return FALSE;
+        }
+      return TRUE;
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
 static void
 mark_broken (DensitoSidecar     *self,
              DensitoDiagnostics *diagnostics,
@@ -640,6 +686,10 @@ densito_sidecar_load_from_data (const char         *data,
     why = g_strdup_printf (_("it is %" G_GSIZE_FORMAT " bytes, more than the 16 MiB Densito reads"), len);
   else if (!json_parser_load_from_data (parser, data, (gssize)len, &error))
     why = g_strdup_printf (_("not valid JSON: %s"), error->message);
+  else if (json_parser_get_root (parser) == NULL)
+    why = g_strdup (_("the file is empty"));
+  else if (!check_numbers (json_parser_get_root (parser), 0, &why))
+    g_assert (why != NULL);
   else if (!parse_document (self, json_parser_get_root (parser), &why))
     g_assert (why != NULL);
 
