@@ -1185,7 +1185,7 @@ check_disk (DensitoSidecar  *self,
   /* Size, time and content must all be as they were. */
   if (self->disk_data != NULL)
     same = g_bytes_get_size (self->disk_data) == len &&
-           memcmp (g_bytes_get_data (self->disk_data, NULL), data, len) == 0;
+           (len == 0 || memcmp (g_bytes_get_data (self->disk_data, NULL), data, len) == 0);
   else
     {
       g_autofree char *hash = sha256_hex (data, len);
