@@ -94,7 +94,6 @@ test_kill_while_saving (void)
   g_test_message ("%u kills, the file advanced %u times, last version %u", KILLS, advanced, last);
   /* The loop did save between kills; otherwise this test proved nothing. */
   g_assert_cmpuint (advanced, >, KILLS / 4);
-  g_assert_cmpuint (last, >, KILLS);
 
   g_rand_free (rand);
   test_remove_tree (dir);
