@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "densito-patient-model.h"
 
 struct _DensitoPatientModel
@@ -142,10 +144,12 @@ void
 densito_patient_model_set_query (DensitoPatientModel *self,
                                  DensitoQuery        *query)
 {
+  g_autofree guint *old_rows = NULL;
   guint old = self->n_rows;
 
   g_return_if_fail (DENSITO_IS_PATIENT_MODEL (self));
 
+  old_rows = g_memdup2 (self->rows, sizeof (guint) * MAX (old, 1));
   if (query == NULL)
     {
       for (guint i = 0; i < self->total; i++)
@@ -155,6 +159,11 @@ densito_patient_model_set_query (DensitoPatientModel *self,
   else
     self->n_rows = densito_query_filter (query, densito_dataset_get_table (self->dataset),
                                          densito_dataset_get_images (self->dataset), self->rows);
+
+  /* Typing often changes the text but not the result ("sex=F " while the
+   * next term is begun): then the list view has nothing to redo. */
+  if (self->n_rows == old && memcmp (old_rows, self->rows, sizeof (guint) * old) == 0)
+    return;
 
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->n_rows);
 }
