@@ -184,7 +184,7 @@ test_open_async (void)
 
   g_free (test_write_file (dir, "osteo.csv", TABLE, -1));
   state.loop = g_main_loop_new (NULL, FALSE);
-  densito_dataset_open_async (dir, NULL, NULL, progress_cb, &state, open_cb, &state);
+  densito_dataset_open_async (dir, NULL, DENSITO_DATASET_OPEN_DEFAULT, NULL, progress_cb, &state, open_cb, &state);
   g_main_loop_run (state.loop);
 
   g_assert_no_error (state.error);
@@ -209,12 +209,67 @@ test_open_async_cancelled (void)
   g_free (test_write_file (dir, "osteo.csv", TABLE, -1));
   state.loop = g_main_loop_new (NULL, FALSE);
   g_cancellable_cancel (cancellable);
-  densito_dataset_open_async (dir, NULL, cancellable, NULL, NULL, open_cb, &state);
+  densito_dataset_open_async (dir, NULL, DENSITO_DATASET_OPEN_DEFAULT, cancellable, NULL, NULL, open_cb, &state);
   g_main_loop_run (state.loop);
 
   g_assert_null (state.dataset);
   g_assert_error (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&state.error);
+  g_main_loop_unref (state.loop);
+  test_remove_tree (dir);
+}
+
+static void
+annotations_read_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  AsyncState *state = user_data;
+
+  g_assert_true (densito_dataset_read_annotations_finish (DENSITO_DATASET (source), result, &state->error));
+  g_main_loop_quit (state->loop);
+}
+
+static void
+test_defer_annotations (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  AsyncState state = { 0 };
+  DensitoAnnotationCounts counts;
+
+  g_free (test_write_file (dir, "osteo.csv", TABLE, -1));
+  g_free (test_write_png (dir, "imge/10001-1.png", 100, 100, FALSE));
+  g_free (test_write_png (dir, "imge/10002-1.png", 100, 100, FALSE));
+  g_free (test_write_file (dir, "imge/10001-1.json",
+                           "{\"shapes\": [{\"label\": \"neck\", \"points\": [[10, 10], [59, 25]], "
+                           "\"shape_type\": \"rectangle\"}], \"densito\": {\"review\": {\"status\": \"accepted\"}}}", -1));
+  g_free (test_write_file (dir, "imge/10002-1.json", "{ broken", -1));
+
+  state.loop = g_main_loop_new (NULL, FALSE);
+  densito_dataset_open_async (dir, NULL, DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS, NULL, NULL, NULL, open_cb, &state);
+  g_main_loop_run (state.loop);
+  g_assert_no_error (state.error);
+
+  /* Opened without reading sidecars: everything unreviewed, no problems yet. */
+  g_assert_false (densito_dataset_get_annotations_read (state.dataset));
+  densito_dataset_get_annotation_counts (state.dataset, &counts);
+  g_assert_cmpuint (counts.with_sidecar, ==, 0);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_UNREVIEWED], ==, 2);
+  g_assert_cmpuint (densito_diagnostics_get_n (densito_dataset_get_diagnostics (state.dataset)), ==, 0);
+
+  densito_dataset_read_annotations_async (state.dataset, NULL, annotations_read_cb, &state);
+  g_main_loop_run (state.loop);
+  g_assert_no_error (state.error);
+  g_assert_true (densito_dataset_get_annotations_read (state.dataset));
+  densito_dataset_get_annotation_counts (state.dataset, &counts);
+  g_assert_cmpuint (counts.with_sidecar, ==, 2);
+  g_assert_cmpuint (counts.broken, ==, 1);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_ACCEPTED], ==, 1);
+  g_assert_cmpint (densito_dataset_get_image_review (state.dataset, 0), ==, DENSITO_REVIEW_ACCEPTED);
+  g_assert_cmpuint (densito_dataset_get_image_n_rois (state.dataset, 0), ==, 1);
+  g_assert_cmpuint (densito_diagnostics_get_n (densito_dataset_get_diagnostics (state.dataset)), ==, 1);
+
+  g_object_unref (state.dataset);
   g_main_loop_unref (state.loop);
   test_remove_tree (dir);
 }
@@ -232,6 +287,7 @@ main (int    argc,
   g_test_add_func ("/dataset/open-errors", test_open_errors);
   g_test_add_func ("/dataset/open-async", test_open_async);
   g_test_add_func ("/dataset/open-async-cancelled", test_open_async_cancelled);
+  g_test_add_func ("/dataset/defer-annotations", test_defer_annotations);
 
   return g_test_run ();
 }

@@ -167,3 +167,12 @@ densito_patient_model_set_query (DensitoPatientModel *self,
 
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->n_rows);
 }
+
+/* Every row again, after facts outside the table changed (review states). */
+void
+densito_patient_model_refresh (DensitoPatientModel *self)
+{
+  g_return_if_fail (DENSITO_IS_PATIENT_MODEL (self));
+
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, self->n_rows, self->n_rows);
+}

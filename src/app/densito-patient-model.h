@@ -22,5 +22,6 @@ DensitoDataset      *densito_patient_model_get_dataset (DensitoPatientModel *sel
 void                 densito_patient_model_set_query   (DensitoPatientModel *self,
                                                         DensitoQuery        *query);
 guint                densito_patient_model_get_total   (DensitoPatientModel *self);
+void                 densito_patient_model_refresh     (DensitoPatientModel *self);
 
 G_END_DECLS

@@ -76,6 +76,7 @@ struct _DensitoWindow
   GQueue                texture_order;  /* paths, owned by the hash table */
   gsize                 texture_bytes;
   GCancellable         *prefetch_cancellable;
+  GCancellable         *annotations_cancellable;
 };
 
 #define TEXTURE_CACHE_BYTES ((gsize)160 << 20)
@@ -1110,6 +1111,31 @@ after_paint_cb (GdkFrameClock *clock,
 }
 
 static void
+annotations_read_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(DensitoWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  DensitoDataset *dataset = DENSITO_DATASET (source);
+
+  if (!densito_dataset_read_annotations_finish (dataset, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot read the annotations: %s", error->message);
+      return;
+    }
+  if (dataset != self->dataset)
+    return;
+
+  /* Review states and broken sidecars are known now. */
+  update_banner (self, is_sample (densito_dataset_get_path (dataset)));
+  if (self->model != NULL)
+    densito_patient_model_refresh (self->model);
+  write_state (self);
+}
+
+static void
 set_dataset (DensitoWindow  *self,
              DensitoDataset *dataset)
 {
@@ -1153,6 +1179,16 @@ set_dataset (DensitoWindow  *self,
   apply_query (self);
   if (n_visible (self) > 0)
     selection_changed_cb (self->selection, NULL, self);
+
+  if (self->annotations_cancellable != NULL)
+    g_cancellable_cancel (self->annotations_cancellable);
+  g_clear_object (&self->annotations_cancellable);
+  if (!densito_dataset_get_annotations_read (dataset))
+    {
+      self->annotations_cancellable = g_cancellable_new ();
+      densito_dataset_read_annotations_async (dataset, self->annotations_cancellable,
+                                              annotations_read_cb, g_object_ref (self));
+    }
 
   if (self->bench_startup)
     {
@@ -1222,7 +1258,9 @@ densito_window_open_path (DensitoWindow *self,
   gtk_stack_set_visible_child_name (self->stack, "loading");
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
 
-  densito_dataset_open_async (path, NULL, self->open_cancellable, progress_cb, self->progress,
+  /* Sidecars are read after the first frame (see set_dataset). */
+  densito_dataset_open_async (path, NULL, DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS,
+                              self->open_cancellable, progress_cb, self->progress,
                               open_done_cb, g_object_ref (self));
 }
 
@@ -1466,6 +1504,9 @@ densito_window_dispose (GObject *object)
   if (self->prefetch_cancellable != NULL)
     g_cancellable_cancel (self->prefetch_cancellable);
   g_clear_object (&self->prefetch_cancellable);
+  if (self->annotations_cancellable != NULL)
+    g_cancellable_cancel (self->annotations_cancellable);
+  g_clear_object (&self->annotations_cancellable);
   g_queue_clear (&self->texture_order);
   g_clear_pointer (&self->textures, g_hash_table_unref);
   if (self->progress != NULL)

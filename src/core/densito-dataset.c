@@ -29,6 +29,7 @@ struct _DensitoDataset
   guint8             *image_review;
   guint              *image_rois;
   DensitoAnnotationCounts annotation_counts;
+  gboolean            annotations_read;
 };
 
 G_DEFINE_FINAL_TYPE (DensitoDataset, densito_dataset, G_TYPE_OBJECT)
@@ -224,55 +225,176 @@ densito_dataset_find_image_dir (const char *directory)
   return best;
 }
 
+/* What reading every sidecar found; made in any thread, applied to the
+ * dataset in one step. */
+typedef struct
+{
+  guint8                  *review;
+  guint                   *rois;
+  DensitoAnnotationCounts  counts;
+  DensitoDiagnostics      *diagnostics;
+} Annotations;
+
+static void
+annotations_free (Annotations *a)
+{
+  g_free (a->review);
+  g_free (a->rois);
+  g_clear_object (&a->diagnostics);
+  g_free (a);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Annotations, annotations_free)
+
 /* Reads the sidecar of every image: review state and shape count for
  * queries and counts, and a diagnostic for each one that is broken. */
+static Annotations *
+read_annotations (DensitoImageIndex  *images,
+                  const char         *annotations_dir,
+                  GCancellable       *cancellable,
+                  GError            **error)
+{
+  guint n = images ? densito_image_index_get_n_images (images) : 0;
+  g_autoptr(Annotations) a = g_new0 (Annotations, 1);
+
+  a->review = g_new0 (guint8, MAX (n, 1));
+  a->rois = g_new0 (guint, MAX (n, 1));
+  a->diagnostics = densito_diagnostics_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      const DensitoImage *img = densito_image_index_get_image (images, i);
+      g_autofree char *path = densito_sidecar_path_for_image (img->path, annotations_dir);
+      g_autoptr(DensitoSidecar) sidecar = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (i % 256 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          a->counts.review[DENSITO_REVIEW_UNREVIEWED]++;
+          continue;
+        }
+
+      sidecar = densito_sidecar_load (img->path, path, img->width, img->height,
+                                      a->diagnostics, cancellable, &local_error);
+      if (sidecar == NULL)
+        {
+          g_autofree char *display = g_filename_display_name (path);
+          densito_diagnostics_add (a->diagnostics, DENSITO_DIAG_IO, display, 0, NULL, NULL, 0,
+                                   local_error->message);
+          a->counts.broken++;
+          continue;
+        }
+      a->counts.with_sidecar++;
+      if (densito_sidecar_is_broken (sidecar))
+        a->counts.broken++;
+      a->review[i] = (guint8)densito_sidecar_get_review (sidecar)->status;
+      a->rois[i] = densito_sidecar_get_n_rois (sidecar);
+      a->counts.rois += a->rois[i];
+      a->counts.review[a->review[i]]++;
+    }
+  return g_steal_pointer (&a);
+}
+
+static void
+apply_annotations (DensitoDataset *self,
+                   Annotations    *a)
+{
+  g_free (self->image_review);
+  g_free (self->image_rois);
+  self->image_review = g_steal_pointer (&a->review);
+  self->image_rois = g_steal_pointer (&a->rois);
+  self->annotation_counts = a->counts;
+  densito_diagnostics_append (self->diagnostics, a->diagnostics, 0);
+  self->annotations_read = TRUE;
+}
+
 static gboolean
 scan_annotations (DensitoDataset  *self,
                   GCancellable    *cancellable,
                   GError         **error)
 {
+  g_autoptr(Annotations) a = read_annotations (self->images, self->annotations_dir, cancellable, error);
+
+  if (a == NULL)
+    return FALSE;
+  apply_annotations (self, a);
+  return TRUE;
+}
+
+/* Until the sidecars are read every image counts as unreviewed. */
+static void
+no_annotations (DensitoDataset *self)
+{
   guint n = self->images ? densito_image_index_get_n_images (self->images) : 0;
 
-  memset (&self->annotation_counts, 0, sizeof self->annotation_counts);
-  g_free (self->image_review);
-  g_free (self->image_rois);
   self->image_review = g_new0 (guint8, MAX (n, 1));
   self->image_rois = g_new0 (guint, MAX (n, 1));
+  memset (&self->annotation_counts, 0, sizeof self->annotation_counts);
+  self->annotation_counts.review[DENSITO_REVIEW_UNREVIEWED] = n;
+}
 
-  for (guint i = 0; i < n; i++)
-    {
-      const DensitoImage *img = densito_image_index_get_image (self->images, i);
-      g_autofree char *path = densito_dataset_dup_sidecar_path (self, i);
-      g_autoptr(DensitoSidecar) sidecar = NULL;
-      g_autoptr(GError) local_error = NULL;
+static void
+read_annotations_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  DensitoDataset *self = source_object;
+  GError *error = NULL;
+  Annotations *a = read_annotations (self->images, task_data, cancellable, &error);
 
-      if (i % 256 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          self->annotation_counts.review[DENSITO_REVIEW_UNREVIEWED]++;
-          continue;
-        }
+  if (a == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, a, (GDestroyNotify)annotations_free);
+}
 
-      sidecar = densito_sidecar_load (img->path, path, img->width, img->height,
-                                      self->diagnostics, cancellable, &local_error);
-      if (sidecar == NULL)
-        {
-          g_autofree char *display = g_filename_display_name (path);
-          densito_diagnostics_add (self->diagnostics, DENSITO_DIAG_IO, display, 0, NULL, NULL, 0,
-                                   local_error->message);
-          self->annotation_counts.broken++;
-          continue;
-        }
-      self->annotation_counts.with_sidecar++;
-      if (densito_sidecar_is_broken (sidecar))
-        self->annotation_counts.broken++;
-      self->image_review[i] = (guint8)densito_sidecar_get_review (sidecar)->status;
-      self->image_rois[i] = densito_sidecar_get_n_rois (sidecar);
-      self->annotation_counts.rois += self->image_rois[i];
-      self->annotation_counts.review[self->image_review[i]]++;
-    }
+/**
+ * densito_dataset_read_annotations_async:
+ *
+ * Reads every image's sidecar in a worker thread, for a dataset opened
+ * with %DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS. The dataset changes only
+ * in densito_dataset_read_annotations_finish(), on the caller's thread.
+ */
+void
+densito_dataset_read_annotations_async (DensitoDataset      *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DENSITO_IS_DATASET (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, densito_dataset_read_annotations_async);
+  g_task_set_task_data (task, g_strdup (self->annotations_dir), g_free);
+  g_task_run_in_thread (task, read_annotations_thread);
+}
+
+gboolean
+densito_dataset_read_annotations_finish (DensitoDataset  *self,
+                                         GAsyncResult    *result,
+                                         GError         **error)
+{
+  g_autoptr(Annotations) a = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  a = g_task_propagate_pointer (G_TASK (result), error);
+  if (a == NULL)
+    return FALSE;
+  apply_annotations (self, a);
   return TRUE;
+}
+
+gboolean
+densito_dataset_get_annotations_read (DensitoDataset *self)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), FALSE);
+  return self->annotations_read;
 }
 
 /**
@@ -372,6 +494,15 @@ table_progress (double   fraction,
  * Returns: (transfer full): the dataset, or %NULL with @error set when
  * the table cannot be loaded at all
  */
+static DensitoDataset *
+open_dataset (const char              *path,
+              const char              *images_dir,
+              DensitoDatasetOpenFlags  flags,
+              GCancellable            *cancellable,
+              DensitoProgressFunc      progress,
+              gpointer                 progress_data,
+              GError                 **error);
+
 DensitoDataset *
 densito_dataset_open (const char          *path,
                       const char          *images_dir,
@@ -379,6 +510,19 @@ densito_dataset_open (const char          *path,
                       DensitoProgressFunc  progress,
                       gpointer             progress_data,
                       GError             **error)
+{
+  return open_dataset (path, images_dir, DENSITO_DATASET_OPEN_DEFAULT, cancellable,
+                       progress, progress_data, error);
+}
+
+static DensitoDataset *
+open_dataset (const char              *path,
+              const char              *images_dir,
+              DensitoDatasetOpenFlags  flags,
+              GCancellable            *cancellable,
+              DensitoProgressFunc      progress,
+              gpointer                 progress_data,
+              GError                 **error)
 {
   g_autoptr(DensitoDataset) self = NULL;
   g_autofree char *table_path = NULL;
@@ -438,7 +582,9 @@ densito_dataset_open (const char          *path,
         return NULL;
     }
 
-  if (!scan_annotations (self, cancellable, error))
+  if (flags & DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS)
+    no_annotations (self);
+  else if (!scan_annotations (self, cancellable, error))
     return NULL;
 
   if (progress != NULL)
@@ -451,6 +597,7 @@ typedef struct
 {
   char                *path;
   char                *images_dir;
+  DensitoDatasetOpenFlags flags;
   DensitoProgressFunc  progress;
   gpointer             progress_data;
 } OpenData;
@@ -475,8 +622,8 @@ open_thread (GTask        *task,
   GError *error = NULL;
   DensitoDataset *dataset;
 
-  dataset = densito_dataset_open (od->path, od->images_dir, cancellable,
-                                  od->progress, od->progress_data, &error);
+  dataset = open_dataset (od->path, od->images_dir, od->flags, cancellable,
+                          od->progress, od->progress_data, &error);
   if (dataset == NULL)
     g_task_return_error (task, error);
   else
@@ -491,8 +638,9 @@ open_thread (GTask        *task,
  * Opens a dataset in a worker thread.
  */
 void
-densito_dataset_open_async (const char          *path,
-                            const char          *images_dir,
+densito_dataset_open_async (const char              *path,
+                            const char              *images_dir,
+                            DensitoDatasetOpenFlags  flags,
                             GCancellable        *cancellable,
                             DensitoProgressFunc  progress,
                             gpointer             progress_data,
@@ -507,6 +655,7 @@ densito_dataset_open_async (const char          *path,
   od = g_new0 (OpenData, 1);
   od->path = g_strdup (path);
   od->images_dir = g_strdup (images_dir);
+  od->flags = flags;
   od->progress = progress;
   od->progress_data = progress_data;
 

@@ -14,6 +14,13 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  DENSITO_DATASET_OPEN_DEFAULT = 0,
+  /* Do not read the sidecars; see densito_dataset_read_annotations_async(). */
+  DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS = 1 << 0,
+} DensitoDatasetOpenFlags;
+
 #define DENSITO_TYPE_DATASET (densito_dataset_get_type ())
 
 G_DECLARE_FINAL_TYPE (DensitoDataset, densito_dataset, DENSITO, DATASET, GObject)
@@ -26,6 +33,7 @@ DensitoDataset     *densito_dataset_open                (const char          *pa
                                                          GError             **error);
 void                densito_dataset_open_async          (const char          *path,
                                                          const char          *images_dir,
+                                                         DensitoDatasetOpenFlags flags,
                                                          GCancellable        *cancellable,
                                                          DensitoProgressFunc  progress,
                                                          gpointer             progress_data,
@@ -59,6 +67,15 @@ guint               densito_dataset_get_image_n_rois    (DensitoDataset      *se
                                                          guint                image);
 void                densito_dataset_get_annotation_counts (DensitoDataset    *self,
                                                          DensitoAnnotationCounts *counts);
+
+void                densito_dataset_read_annotations_async  (DensitoDataset      *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean            densito_dataset_read_annotations_finish (DensitoDataset      *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+gboolean            densito_dataset_get_annotations_read    (DensitoDataset      *self);
 
 char               *densito_dataset_find_table          (const char          *directory,
                                                          GError             **error);
