@@ -316,7 +316,7 @@ build_details (DensitoWindow *self,
     DensitoSite  site;
     DensitoField date, bmd, t;
   } sites[] = {
-    { N_("Lumbar spine (L1–L4)"), DENSITO_SITE_SPINE, DENSITO_FIELD_SPINE_DATE, DENSITO_FIELD_SPINE_BMD, DENSITO_FIELD_SPINE_T },
+    { N_("Spine L1–L4"), DENSITO_SITE_SPINE, DENSITO_FIELD_SPINE_DATE, DENSITO_FIELD_SPINE_BMD, DENSITO_FIELD_SPINE_T },
     { N_("Total hip"), DENSITO_SITE_HIP, DENSITO_FIELD_HIP_DATE, DENSITO_FIELD_HIP_BMD, DENSITO_FIELD_HIP_T },
     { N_("Femoral neck"), DENSITO_SITE_NECK, DENSITO_FIELD_NECK_DATE, DENSITO_FIELD_NECK_BMD, DENSITO_FIELD_NECK_T },
   };
@@ -345,22 +345,48 @@ build_details (DensitoWindow *self,
 
   build_class_card (self, row);
 
+  /* One row per site, one column per measure, so values line up. */
   grid = add_group (self, _("Scans"));
+  {
+    static const char *heads[] = { N_("Site"), N_("Date"), N_("BMD g/cm²"), N_("T"), N_("Class") };
+
+    for (guint c = 0; c < G_N_ELEMENTS (heads); c++)
+      {
+        GtkWidget *h = gtk_label_new (_(heads[c]));
+        gtk_label_set_xalign (GTK_LABEL (h), c >= 2 && c <= 3 ? 1.0f : 0.0f);
+        gtk_widget_add_css_class (h, "field-name");
+        gtk_grid_attach (grid, h, (int)c, 0, 1, 1);
+      }
+  }
   for (guint i = 0; i < G_N_ELEMENTS (sites); i++)
     {
       DensitoClass klass = densito_table_get_site_class (table, row, sites[i].site);
-      g_autofree char *bmd = format_number (densito_table_get_number (table, row, sites[i].bmd), 3, _("g/cm²"));
+      double bmd_value = densito_table_get_number (table, row, sites[i].bmd);
+      g_autofree char *bmd = format_number (bmd_value, 3, NULL);
       g_autofree char *t = densito_format_tscore (densito_table_get_number (table, row, sites[i].t));
-      g_autofree char *line = NULL;
       const char *date = cell (table, row, sites[i].date, buf);
+      gboolean measured = klass != DENSITO_CLASS_MISSING || isfinite (bmd_value);
+      const char *values[5];
 
-      if (klass == DENSITO_CLASS_MISSING && !isfinite (densito_table_get_number (table, row, sites[i].bmd)))
-        line = g_strdup (_("not measured"));
-      else
-        /* Translators: "05-2019 · 0.837 g/cm² · T −1.9 · Osteopenia" */
-        line = g_strdup_printf (_("%s · %s · T %s · %s"), date && *date ? date : "—", bmd, t,
-                                densito_class_display_name (klass));
-      add_field (grid, _(sites[i].name), line, densito_class_css_name (klass));
+      values[0] = _(sites[i].name);
+      values[1] = date && *date ? date : "—";
+      values[2] = bmd;
+      values[3] = t;
+      values[4] = measured ? densito_class_display_name (klass) : _("not measured");
+      for (guint c = 0; c < G_N_ELEMENTS (values); c++)
+        {
+          GtkWidget *v = gtk_label_new (values[c]);
+
+          gtk_label_set_xalign (GTK_LABEL (v), c >= 2 && c <= 3 ? 1.0f : 0.0f);
+          gtk_label_set_selectable (GTK_LABEL (v), c > 0);
+          if (c >= 2 && c <= 3)
+            gtk_widget_add_css_class (v, "numeric");
+          if (c >= 3)
+            gtk_widget_add_css_class (v, densito_class_css_name (klass));
+          if (c == 0)
+            gtk_widget_add_css_class (v, "field-name");
+          gtk_grid_attach (grid, v, (int)c, (int)i + 1, 1, 1);
+        }
     }
 
   grid = add_group (self, _("Body"));

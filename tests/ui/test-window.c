@@ -114,7 +114,8 @@ open_window (const char *path)
   gtk_window_present (GTK_WINDOW (window));
   densito_window_open_path (window, path);
   wait_until (loaded, window, 20000);
-  spin (200);
+  /* Past the page crossfade, so screenshots show the window at rest. */
+  spin (500);
   return window;
 }
 
