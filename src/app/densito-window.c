@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "densito-format.h"
 #include "densito-patient-model.h"
@@ -909,6 +910,24 @@ token_is (const char *token,
 }
 
 static void
+replace_text (GtkEditable *editable,
+              const char  *text)
+{
+  int pos = 0;
+  int len = (int)strlen (text);
+
+  if (g_strcmp0 (gtk_editable_get_text (editable), text) == 0)
+    return;
+  if (len == 0)
+    {
+      gtk_editable_delete_text (editable, 0, -1);
+      return;
+    }
+  gtk_editable_insert_text (editable, text, len, &pos);
+  gtk_editable_delete_text (editable, g_utf8_strlen (text, -1), -1);
+}
+
+static void
 set_term (DensitoWindow *self,
           const char    *prefix,
           const char    *term)
@@ -926,8 +945,11 @@ set_term (DensitoWindow *self,
   if (term != NULL)
     g_string_append_printf (out, "%s%s", out->len ? " " : "", term);
 
+  /* Insert the new text, then delete the old after it: the entry never
+   * passes through "", which a search entry reports at once and which
+   * would show every patient for a moment. */
   self->updating_filters = TRUE;
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), out->str);
+  replace_text (GTK_EDITABLE (self->search_entry), out->str);
   self->updating_filters = FALSE;
 }
 
