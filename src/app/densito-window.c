@@ -578,6 +578,22 @@ image_loaded_cb (GObject      *source,
   write_state (self);
 }
 
+/* Decodes (and, for a shown scan, reads the sidecar) in a worker thread;
+ * @callback gets a reference to the window as its user data. */
+static void
+run_image_load (DensitoWindow       *self,
+                ImageLoad           *load,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             source_tag)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, g_object_ref (self));
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, load, (GDestroyNotify)image_load_free);
+  g_task_run_in_thread (task, image_load_thread);
+}
+
 static void
 prefetched_cb (GObject      *source,
                GAsyncResult *result,
@@ -609,7 +625,6 @@ prefetch_neighbours (DensitoWindow *self)
   for (int d = -1; d <= 1; d += 2)
     {
       g_autoptr(DensitoPatient) patient = NULL;
-      g_autoptr(GTask) task = NULL;
       const DensitoImage *img;
       const guint *idx;
       ImageLoad *load;
@@ -626,10 +641,7 @@ prefetch_neighbours (DensitoWindow *self)
         continue;
       load = g_new0 (ImageLoad, 1);
       load->path = g_strdup (img->path);
-      task = g_task_new (NULL, self->prefetch_cancellable, prefetched_cb, g_object_ref (self));
-      g_task_set_source_tag (task, prefetch_neighbours);
-      g_task_set_task_data (task, load, (GDestroyNotify)image_load_free);
-      g_task_run_in_thread (task, image_load_thread);
+      run_image_load (self, load, self->prefetch_cancellable, prefetched_cb, prefetch_neighbours);
     }
 }
 
@@ -641,7 +653,6 @@ show_image (DensitoWindow *self,
   const DensitoImage *img;
   const guint *idx;
   guint n;
-  g_autoptr(GTask) task = NULL;
   ImageLoad *load;
   GtkWidget *child;
   guint i = 0;
@@ -692,10 +703,7 @@ show_image (DensitoWindow *self,
   load->sidecar_path = densito_dataset_dup_sidecar_path (self->dataset, idx[index]);
   load->width = img->width;
   load->height = img->height;
-  task = g_task_new (NULL, self->image_cancellable, image_loaded_cb, g_object_ref (self));
-  g_task_set_source_tag (task, show_image);
-  g_task_set_task_data (task, load, (GDestroyNotify)image_load_free);
-  g_task_run_in_thread (task, image_load_thread);
+  run_image_load (self, load, self->image_cancellable, image_loaded_cb, show_image);
 }
 
 static void
