@@ -465,7 +465,7 @@ densito_image_index_scan (const char          *directory,
   for (guint i = 0; i < self->images->len; i++)
     {
       DensitoImage *img = &g_array_index (self->images, DensitoImage, i);
-      g_autofree char *display = g_filename_display_name (img->path);
+      g_autofree char *display = NULL;   /* made only for a diagnostic */
       g_autofree char *stem = NULL;
       const char *dot;
 
@@ -475,6 +475,7 @@ densito_image_index_scan (const char          *directory,
       if (!densito_image_read_header (img->path, &img->width, &img->height, &img->problem))
         {
           img->status = DENSITO_IMAGE_UNREADABLE;
+          display = g_filename_display_name (img->path);
           densito_diagnostics_add (diagnostics, DENSITO_DIAG_IMAGE_UNREADABLE, display, 0, NULL,
                                    NULL, 0, img->problem);
         }
@@ -500,10 +501,16 @@ densito_image_index_scan (const char          *directory,
       if (strlen (img->id) == 10 && all_digits (img->id, 10) && densito_national_code_valid (img->id))
         {
           img->personal_id = TRUE;
+          if (display == NULL)
+            display = g_filename_display_name (img->path);
           densito_diagnostics_add (diagnostics, DENSITO_DIAG_PERSONAL_ID, display, 0, NULL, NULL, 0, NULL);
         }
       else if (img->row < 0 && table != NULL)
-        densito_diagnostics_add (diagnostics, DENSITO_DIAG_IMAGE_UNLINKED, display, 0, NULL, NULL, 0, NULL);
+        {
+          if (display == NULL)
+            display = g_filename_display_name (img->path);
+          densito_diagnostics_add (diagnostics, DENSITO_DIAG_IMAGE_UNLINKED, display, 0, NULL, NULL, 0, NULL);
+        }
     }
 
   link_rows (self, table);
