@@ -48,6 +48,9 @@ typedef struct
   GByteArray   *codes;
   GHashTable   *value_index;
   struct { const char *s; guint32 len; guint32 idx; } cache[INTERN_CACHE_SIZE];
+  /* The arrays belong to another table (the second half of a parallel
+   * load writes into the first's). */
+  gboolean      borrowed;
 } DensitoColumn;
 
 struct _DensitoTable
@@ -59,6 +62,9 @@ struct _DensitoTable
   char                delimiter;
   guint               n_rows;
   guint               capacity;
+  /* A view into another table's row arrays, which cannot grow. */
+  gboolean            borrowed;
+  gboolean            overflow;
   GPtrArray          *columns;            /* DensitoColumn */
   int                 field_column[DENSITO_N_FIELDS];
   GStringChunk       *strings;

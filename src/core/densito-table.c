@@ -20,6 +20,9 @@
 #include <math.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "densito-table-private.h"
 
@@ -140,8 +143,11 @@ column_free (DensitoColumn *col,
              guint          capacity)
 {
   g_free (col->name);
-  array_free (col->v.num, kind_elem_size (col->kind) * capacity);
-  array_free (col->dec, capacity);
+  if (!col->borrowed)
+    {
+      array_free (col->v.num, kind_elem_size (col->kind) * capacity);
+      array_free (col->dec, capacity);
+    }
   g_clear_pointer (&col->raw, g_hash_table_unref);
   g_clear_pointer (&col->values, g_ptr_array_unref);
   g_clear_pointer (&col->codes, g_byte_array_unref);
@@ -354,14 +360,17 @@ prefault_rows (DensitoTable *self,
               row_arrays[i].elem * from, row_arrays[i].elem * to);
 }
 
-static void
+/* FALSE when the table is a view into another's arrays and full. */
+static gboolean
 ensure_capacity (DensitoTable *self,
                  guint         needed)
 {
   guint cap;
 
   if (needed <= self->capacity)
-    return;
+    return TRUE;
+  if (self->borrowed)
+    return FALSE;
 
   cap = MAX (needed, self->capacity + self->capacity / 2 + 64);
 
@@ -381,6 +390,7 @@ ensure_capacity (DensitoTable *self,
       *array = array_resize (*array, row_arrays[i].elem * self->capacity, row_arrays[i].elem * cap);
     }
   self->capacity = cap;
+  return TRUE;
 }
 
 static void
@@ -1043,7 +1053,13 @@ record_cb (int   c,
 
   self->lines[row] = loader->record_line;
   self->n_rows++;
-  ensure_capacity (self, self->n_rows + 1);
+  if (G_UNLIKELY (!ensure_capacity (self, self->n_rows + 1)))
+    {
+      /* The second half of a parallel load ran out of room: it is thrown
+       * away, so the last row may as well be written over. */
+      self->n_rows--;
+      self->overflow = TRUE;
+    }
 }
 
 static void
@@ -1389,37 +1405,147 @@ estimate_rows (const char *p,
   return (guint)MIN ((double)bytes / MAX (avg, 8.0) * 1.05 + 16, (double)G_MAXUINT32 / 2);
 }
 
-/* The second half of a big file, parsed by a worker thread into a table
- * of its own with the same columns. It starts at a line break, which is
- * a guess: a quoted cell may hold line breaks. The guess is checked when
- * the first half reaches that point; if it was wrong, the half is thrown
- * away and the first thread reads on. */
+/* Line breaks in a piece of the file: '\n', '\r', and "\r\n" pairs, so
+ * that both the loader's line count and a bound on the records ending in
+ * the piece follow. @prev_cr carries a '\r' that ended the last piece. */
+static void
+count_breaks (const char *p,
+              gsize       n,
+              gboolean   *prev_cr,
+              guint64    *lf,
+              guint64    *cr,
+              guint64    *crlf)
+{
+  guint carry = *prev_cr ? 1 : 0;
+  gsize i = 0;
+
+#ifdef __SSE2__
+  const __m128i vlf = _mm_set1_epi8 ('\n');
+  const __m128i vcr = _mm_set1_epi8 ('\r');
+
+  for (; i + 16 <= n; i += 16)
+    {
+      __m128i v = _mm_loadu_si128 ((const __m128i *)(p + i));
+      guint mlf = (guint)_mm_movemask_epi8 (_mm_cmpeq_epi8 (v, vlf));
+      guint mcr = (guint)_mm_movemask_epi8 (_mm_cmpeq_epi8 (v, vcr));
+
+      if ((mlf | mcr) == 0)
+        {
+          carry = 0;
+          continue;
+        }
+      *lf += (guint)__builtin_popcount (mlf);
+      *cr += (guint)__builtin_popcount (mcr);
+      *crlf += (guint)__builtin_popcount (((mcr << 1) | carry) & mlf);
+      carry = mcr >> 15;
+    }
+#endif
+  for (; i < n; i++)
+    {
+      if (p[i] == '\n')
+        {
+          (*lf)++;
+          *crlf += carry;
+        }
+      else if (p[i] == '\r')
+        (*cr)++;
+      carry = p[i] == '\r';
+    }
+  *prev_cr = carry != 0;
+}
+
+/* The second half of a big file, parsed by a worker thread. It starts at
+ * a line break, which is a guess: a quoted cell may hold line breaks. The
+ * guess is checked when the first half reaches that point; if it was
+ * wrong, the half is thrown away and the first thread reads on.
+ *
+ * The half writes its rows straight into the first table's arrays, at a
+ * row no lower than the first half can reach: every record ends with a
+ * '\r', a '\n' or a "\r\n", so the first half has at most that many rows.
+ * Counting them costs one pass over the first half's bytes; a merge that
+ * copies every array would cost far more. Its own table is a view of
+ * those arrays that cannot grow; its interned values, raw cells and IDs
+ * are its own until the merge. */
 typedef struct
 {
   Loader              loader;
-  DensitoTable       *table;
+  DensitoTable       *table;              /* the view */
   DensitoDiagnostics *diags;
   char               *path;
-  goffset             start;
+  goffset             from;               /* where the first half's rows begin */
+  goffset             start;              /* the split */
+  guint32             first_line;         /* the first loader's line at @from */
+  guint32             line_at_split;      /* ... and at @start, as counted here */
+  guint               main_capacity;
+  guint               n_shared;           /* columns that are views */
+  guint               base;               /* row of the first table where this half begins */
+  guint               estimate;
   GCancellable       *cancellable;
   GError             *error;
   gboolean            ok;
   GThread            *thread;
 } Half;
 
+/* Moves every array of the view to begin at row @base of the first table. */
+static void
+half_place (Half  *half,
+            guint  base)
+{
+  DensitoTable *view = half->table;
+
+  for (guint c = 0; c < half->n_shared; c++)
+    {
+      DensitoColumn *col = g_ptr_array_index (view->columns, c);
+      gsize elem = kind_elem_size (col->kind);
+
+      if (col->v.num != NULL)
+        col->v.num = (gpointer)((guint8 *)col->v.num + elem * base);
+      if (col->dec != NULL)
+        col->dec += base;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (row_arrays); i++)
+    {
+      guint8 **array = G_STRUCT_MEMBER_P (view, row_arrays[i].offset);
+      *array += row_arrays[i].elem * base;
+    }
+  view->capacity = half->main_capacity - base;
+  half->base = base;
+}
+
 static gpointer
 half_thread (gpointer data)
 {
   Half *half = data;
+  DensitoTable *view = half->table;
   g_autoptr(GFile) file = g_file_new_for_path (half->path);
   g_autoptr(GFileInputStream) stream = NULL;
   g_autofree char *buf = g_malloc (BLOCK_SIZE);
+  goffset left = half->start - half->from;
+  guint64 lf = 0, cr = 0, crlf = 0, ends;
+  gboolean prev_cr = FALSE;
 
-  prefault_rows (half->table, 0, half->table->capacity);
   stream = g_file_read (file, half->cancellable, &half->error);
   if (stream == NULL ||
-      !g_seekable_seek (G_SEEKABLE (stream), half->start, G_SEEK_SET, half->cancellable, &half->error))
+      !g_seekable_seek (G_SEEKABLE (stream), half->from, G_SEEK_SET, half->cancellable, &half->error))
     return NULL;
+
+  while (left > 0)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (stream), buf, (gsize)MIN (left, BLOCK_SIZE),
+                                      half->cancellable, &half->error);
+      if (n <= 0)
+        return NULL;
+      count_breaks (buf, (gsize)n, &prev_cr, &lf, &cr, &crlf);
+      left -= n;
+    }
+  /* A "\r\n" is one end of record, a lone '\r' or '\n' another. */
+  ends = lf + cr - crlf;
+  if (ends + 2 > half->main_capacity)
+    return NULL;
+  half_place (half, (guint)ends);
+  half->line_at_split = half->first_line + (guint32)(half->loader.cr_only ? cr : lf);
+  half->loader.line = half->loader.record_line = half->line_at_split;
+  prefault_rows (view, 0, half->estimate);
 
   for (;;)
     {
@@ -1431,10 +1557,13 @@ half_thread (gpointer data)
         break;
       if (!feed (&half->loader, buf, (gsize)n, &half->error))
         return NULL;
+      if (view->overflow)
+        return NULL;
     }
   finish_parse (&half->loader);
-  ensure_capacity (half->table, half->table->n_rows + 1);
-  derive_rows (&half->loader, half->diags, 0, half->table->n_rows);
+  if (view->overflow)
+    return NULL;
+  derive_rows (&half->loader, half->diags, 0, view->n_rows);
   half->ok = TRUE;
   return NULL;
 }
@@ -1442,6 +1571,7 @@ half_thread (gpointer data)
 static Half *
 half_start (Loader       *first,
             const char   *path,
+            goffset       from,
             goffset       start,
             goffset       size,
             const char   *sample,
@@ -1450,24 +1580,39 @@ half_start (Loader       *first,
 {
   DensitoTable *self = first->table;
   Half *half = g_new0 (Half, 1);
+  DensitoTable *view;
 
-  half->table = g_object_new (DENSITO_TYPE_TABLE, NULL);
-  half->table->delimiter = self->delimiter;
-  half->table->display_name = g_strdup (self->display_name);
+  half->table = view = g_object_new (DENSITO_TYPE_TABLE, NULL);
+  view->delimiter = self->delimiter;
+  view->display_name = g_strdup (self->display_name);
+  /* Capacity 0 until placed: add_column() allocates nothing. */
+  view->borrowed = TRUE;
   half->diags = densito_diagnostics_new ();
   half->path = g_strdup (path);
+  half->from = from;
   half->start = start;
+  half->first_line = first->line;
+  half->main_capacity = self->capacity;
+  half->n_shared = self->columns->len;
+  half->estimate = estimate_rows (sample, sample_len, size - start, first->cr_only ? '\r' : '\n');
   half->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
 
-  ensure_capacity (half->table, estimate_rows (sample, sample_len, size - start,
-                                               first->cr_only ? '\r' : '\n'));
-  loader_init (&half->loader, half->table, half->diags, first->header, FALSE);
+  loader_init (&half->loader, view, half->diags, first->header, FALSE);
   half->loader.cr_only = first->cr_only;
   for (guint c = 0; c < self->columns->len; c++)
     {
       DensitoColumn *col = g_ptr_array_index (self->columns, c);
+      DensitoColumn *vcol;
+
       add_column (&half->loader, col->name, col->field);
+      vcol = g_ptr_array_index (view->columns, c);
+      vcol->v.num = col->v.num;
+      vcol->dec = col->dec;
+      vcol->borrowed = TRUE;
     }
+  for (guint i = 0; i < G_N_ELEMENTS (row_arrays); i++)
+    G_STRUCT_MEMBER (gpointer, view, row_arrays[i].offset) =
+      G_STRUCT_MEMBER (gpointer, self, row_arrays[i].offset);
 
   half->thread = g_thread_new ("densito-table-half", half_thread, half);
   return half;
@@ -1517,7 +1662,37 @@ fill_missing (DensitoColumn *col,
       }
 }
 
-/* Appends the rows of the second half to the first. */
+/* Rows [from, from + n) of the first @n_columns columns and of every row
+ * array move to @to. */
+static void
+move_rows (DensitoTable *self,
+           guint         n_columns,
+           guint         to,
+           guint         from,
+           guint         n)
+{
+  for (guint c = 0; c < n_columns; c++)
+    {
+      DensitoColumn *col = g_ptr_array_index (self->columns, c);
+      gsize elem = kind_elem_size (col->kind);
+
+      if (elem > 0)
+        memmove ((guint8 *)col->v.num + elem * to, (guint8 *)col->v.num + elem * from, elem * n);
+      if (col->dec != NULL)
+        memmove (col->dec + to, col->dec + from, n);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (row_arrays); i++)
+    {
+      guint8 *array = G_STRUCT_MEMBER (gpointer, self, row_arrays[i].offset);
+      gsize elem = row_arrays[i].elem;
+
+      memmove (array + elem * to, array + elem * from, elem * n);
+    }
+}
+
+/* Makes the rows the second half wrote into this table's arrays part of
+ * it: they move down when the first half had fewer rows than line breaks,
+ * interned values are mapped to this table's, raw cells and IDs copied. */
 static void
 merge_half (Loader *first,
             Half   *half)
@@ -1526,11 +1701,15 @@ merge_half (Loader *first,
   DensitoTable *other = half->table;
   guint base = self->n_rows;
   guint n = other->n_rows;
-  guint32 line_offset = first->line - 1;
+  guint32 id_shift;
   GHashTableIter iter;
   gpointer key, value;
 
-  ensure_capacity (self, base + n + 1);
+  g_assert (base <= half->base);
+  g_assert (half->base + n < self->capacity && self->capacity == half->main_capacity);
+
+  if (base < half->base && n > 0)
+    move_rows (self, half->n_shared, base, half->base, n);
 
   /* Extra columns that only one half saw. */
   while (self->columns->len < other->columns->len)
@@ -1540,7 +1719,6 @@ merge_half (Loader *first,
     {
       DensitoColumn *col = g_ptr_array_index (self->columns, c);
       DensitoColumn *ocol;
-      gsize elem = kind_elem_size (col->kind);
 
       if (c >= other->columns->len)
         {
@@ -1548,100 +1726,72 @@ merge_half (Loader *first,
           continue;
         }
       ocol = g_ptr_array_index (other->columns, c);
-      /* One column at a time: fault in its new rows, copy, free the
-       * other half's copy; the peak grows by one column, not by half a
-       * table. */
-      prefault (col->v.num, elem * self->capacity, elem * base, elem * (base + n));
-      prefault (col->dec, self->capacity, base, base + n);
 
       if (kind_is_interned (col->kind))
         {
           g_autofree guint32 *map = g_new (guint32, ocol->values->len);
+          /* A view's rows are in place already; an extra column of the
+           * second half has an array of its own. */
+          const guint32 *src = ocol->borrowed ? col->v.idx + base : ocol->v.idx;
+          gboolean identity = ocol->borrowed;
 
           for (guint v = 0; v < ocol->values->len; v++)
             {
               const char *text = g_ptr_array_index (ocol->values, v);
               map[v] = intern_value (self, col, text, strlen (text), NULL);
+              identity = identity && map[v] == v;
             }
-          for (guint r = 0; r < n; r++)
-            col->v.idx[base + r] = map[ocol->v.idx[r]];
+          if (!identity)
+            for (guint r = 0; r < n; r++)
+              col->v.idx[base + r] = map[src[r]];
         }
-      else if (elem > 0)
+      else if (col->kind == DENSITO_KIND_NUMBER)
         {
-          if (n > 0)
-            memcpy ((char *)col->v.num + elem * base, ocol->v.num, elem * n);
-          if (col->kind == DENSITO_KIND_NUMBER)
-            {
-              if (n > 0)
-                memcpy (col->dec + base, ocol->dec, n);
-              /* In a semicolon table each half decided on its own whether
-               * a column writes decimal commas. */
-              if (col->decimal_sep == '\0')
-                col->decimal_sep = ocol->decimal_sep;
-              else if (ocol->decimal_sep != '\0' && ocol->decimal_sep != col->decimal_sep)
-                for (guint r = 0; r < n; r++)
-                  if (!isnan (ocol->v.num[r]) && ocol->dec[r] > 0 &&
-                      !g_hash_table_contains (ocol->raw, GUINT_TO_POINTER (r + 1)))
-                    {
-                      char buf[DENSITO_CELL_BUF];
-                      gsize len = densito_format_number (buf, sizeof buf, ocol->v.num[r], ocol->dec[r],
-                                                         ocol->decimal_sep);
-                      keep_raw (self, col, base + r, buf, len);
-                    }
-            }
+          /* In a semicolon table each half decided on its own whether a
+           * column writes decimal commas. */
+          if (col->decimal_sep == '\0')
+            col->decimal_sep = ocol->decimal_sep;
+          else if (ocol->decimal_sep != '\0' && ocol->decimal_sep != col->decimal_sep)
+            for (guint r = 0; r < n; r++)
+              if (!isnan (col->v.num[base + r]) && col->dec[base + r] > 0 &&
+                  !g_hash_table_contains (ocol->raw, GUINT_TO_POINTER (r + 1)))
+                {
+                  char buf[DENSITO_CELL_BUF];
+                  gsize len = densito_format_number (buf, sizeof buf, col->v.num[base + r],
+                                                     col->dec[base + r], ocol->decimal_sep);
+                  keep_raw (self, col, base + r, buf, len);
+                }
         }
 
       g_hash_table_iter_init (&iter, ocol->raw);
       while (g_hash_table_iter_next (&iter, &key, &value))
         keep_raw (self, col, base + GPOINTER_TO_UINT (key) - 1, value, strlen (value));
-
-      /* Free as we go, so the peak stays near one table's size. */
-      array_free (ocol->v.num, elem * other->capacity);
-      array_free (ocol->dec, other->capacity);
-      ocol->v.num = NULL;
-      ocol->dec = NULL;
     }
 
-  /* The first three row arrays (lines, IDs) were adjusted above. */
-  for (guint i = 3; i < G_N_ELEMENTS (row_arrays); i++)
-    {
-      guint8 *dst = G_STRUCT_MEMBER (gpointer, self, row_arrays[i].offset);
-      guint8 *src = G_STRUCT_MEMBER (gpointer, other, row_arrays[i].offset);
-      gsize elem = row_arrays[i].elem;
-
-      prefault (dst, elem * self->capacity, elem * base, elem * (base + n));
-      if (n > 0)
-        memcpy (dst + elem * base, src, elem * n);
-    }
-  first->derived_rows = base + n;
-
-  /* IDs */
+  /* IDs: the half's offsets point into its own buffer. */
   if (self->id_buf_len + other->id_buf_len > self->id_buf_cap)
     {
       self->id_buf_cap = self->id_buf_len + other->id_buf_len + 4096;
       self->id_buf = g_realloc (self->id_buf, self->id_buf_cap);
     }
+  if (G_UNLIKELY (self->id_buf_len + other->id_buf_len > G_MAXUINT32))
+    g_error ("ID storage over 4 GiB");
   if (other->id_buf_len > 0)
     memcpy (self->id_buf + self->id_buf_len, other->id_buf, other->id_buf_len);
-  for (guint i = 0; i < 3; i++)
-    prefault (G_STRUCT_MEMBER (gpointer, self, row_arrays[i].offset),
-              row_arrays[i].elem * self->capacity,
-              row_arrays[i].elem * base, row_arrays[i].elem * (base + n));
-  for (guint r = 0; r < n; r++)
-    {
-      self->id_off[base + r] = other->id_off[r] + (guint32)self->id_buf_len;
-      self->id_num[base + r] = other->id_num[r];
-      self->lines[base + r] = other->lines[r] + line_offset;
-    }
+  id_shift = (guint32)self->id_buf_len;
+  for (guint r = base; r < base + n; r++)
+    self->id_off[r] += id_shift;
   self->id_buf_len += other->id_buf_len;
   if (!other->ids_numeric)
     self->ids_numeric = FALSE;
   if (!other->ids_sorted || (self->ids_numeric && base > 0 && n > 0 &&
                              self->id_num[base] <= self->id_num[base - 1]))
     self->ids_sorted = FALSE;
-  self->n_rows = base + n;
 
-  densito_diagnostics_append (first->diags, half->diags, line_offset);
+  /* Line numbers and diagnostics were counted from the split already. */
+  self->n_rows = base + n;
+  first->derived_rows = base + n;
+  densito_diagnostics_append (first->diags, half->diags, 0);
 }
 
 static goffset
@@ -1732,7 +1882,7 @@ run_parser (Loader               *loader,
 
       if (split > offset && split < size)
         {
-          half = half_start (loader, self->path, split, size, p, (gsize)n, cancellable);
+          half = half_start (loader, self->path, offset, split, size, p, (gsize)n, cancellable);
           limit = split;
         }
     }
@@ -1773,7 +1923,8 @@ run_parser (Loader               *loader,
               g_propagate_error (error, g_steal_pointer (&half->error));
               goto fail;
             }
-          if (half->ok && loader->field == 0 && loader->parser.pstate == CSV_STATE_ROW_NOT_BEGUN)
+          if (half->ok && loader->field == 0 && loader->parser.pstate == CSV_STATE_ROW_NOT_BEGUN &&
+              loader->line == half->line_at_split)
             {
               densito_diagnostics_append (loader->diags, pre_diags, 0);
               merge_half (loader, half);
@@ -1922,7 +2073,7 @@ densito_table_finalize (GObject *object)
   for (guint c = 0; c < self->columns->len; c++)
     column_free (g_ptr_array_index (self->columns, c), self->capacity);
   g_clear_pointer (&self->columns, g_ptr_array_unref);
-  for (guint i = 0; i < G_N_ELEMENTS (row_arrays); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (row_arrays) && !self->borrowed; i++)
     array_free (G_STRUCT_MEMBER (gpointer, self, row_arrays[i].offset), row_arrays[i].elem * self->capacity);
   g_clear_pointer (&self->strings, g_string_chunk_free);
   g_clear_pointer (&self->id_index, g_hash_table_unref);
