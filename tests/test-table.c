@@ -880,6 +880,176 @@ test_lossless (void)
       g_assert_cmpuint (densito_diagnostics_count_code (diags, code), ==, 0);
 }
 
+/* Numbers are stored as an exact integer mantissa and a count of decimals
+ * in 32 bits; those that do not fit are kept aside. Every one of them must
+ * still print back as written and keep its value, in either half of a
+ * split load. */
+static void
+test_lossless_wide_numbers (void)
+{
+  static const char *numbers[] = {
+    "0.1", "-2.5", "134217727", "134217728", "-134217728.5", "0.000000000000001",
+    "123456789012345", "99999999.99", "-0", "-0.000", "1.50", "4294967296",
+    "0.12345678901234", "13421772.7", "13421772.8",
+  };
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *path = NULL;
+  g_autoptr(GString) text = g_string_new ("ID,WEIGHT,HIP_TSCORE\n");
+  g_autoptr(DensitoDiagnostics) diags = densito_diagnostics_new ();
+  g_autoptr(DensitoTable) table = NULL;
+  guint n = 0;
+
+  /* The same cells near the start and near the end, with filler between,
+   * so that both halves of a split load hold them. */
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (numbers); i++, n++)
+        g_string_append_printf (text, "%u,%s,%s\n", n + 1, numbers[i],
+                                numbers[G_N_ELEMENTS (numbers) - 1 - i]);
+      for (guint i = 0; pass == 0 && i < 40; i++, n++)
+        g_string_append_printf (text, "%u,70.5,-1.0\n", n + 1);
+    }
+  path = test_write_file (dir, "wide.csv", text->str, (gssize)text->len);
+  table = load_path (path, diags);
+  require_rows (table, n);
+
+  for (guint r = 0; r < n; r++)
+    {
+      guint i = r < G_N_ELEMENTS (numbers) ? r : r - (n - G_N_ELEMENTS (numbers));
+      char buf[DENSITO_CELL_BUF];
+
+      if (r >= G_N_ELEMENTS (numbers) && r < n - G_N_ELEMENTS (numbers))
+        {
+          g_assert_cmpstr (densito_table_get_cell (table, r, 1, buf), ==, "70.5");
+          g_assert_cmpfloat (densito_table_get_number (table, r, DENSITO_FIELD_WEIGHT), ==, 70.5);
+          continue;
+        }
+      g_test_message ("row %u: %s", r, numbers[i]);
+      g_assert_cmpstr (densito_table_get_cell (table, r, 1, buf), ==, numbers[i]);
+      g_assert_cmpstr (densito_table_get_cell (table, r, 2, buf), ==,
+                       numbers[G_N_ELEMENTS (numbers) - 1 - i]);
+      /* The value is the one the text says, to the last bit, sign of
+       * zero included. */
+      {
+        double want = g_ascii_strtod (numbers[i], NULL);
+        double got = densito_table_get_number (table, r, DENSITO_FIELD_WEIGHT);
+
+        g_assert_cmpmem (&got, sizeof got, &want, sizeof want);
+      }
+    }
+  g_assert_cmpuint (densito_diagnostics_count_code (diags, DENSITO_DIAG_BAD_NUMBER), ==, 0);
+  test_remove_tree (dir);
+}
+
+static char *
+describe_table (DensitoTable       *table,
+                DensitoDiagnostics *diags)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint r = 0; r < densito_table_get_n_rows (table); r++)
+    {
+      DensitoSite site;
+      DensitoReason reason;
+      DensitoClass klass = densito_table_get_class (table, r, &site);
+      DensitoApplicability applicable = densito_table_get_applicability (table, r, &reason);
+
+      g_string_append_printf (out, "%u:", densito_table_get_line (table, r));
+      for (guint c = 0; c < densito_table_get_n_columns (table); c++)
+        {
+          char buf[DENSITO_CELL_BUF];
+          g_autofree char *cell = g_strescape (densito_table_get_cell (table, r, c, buf), NULL);
+
+          g_string_append_printf (out, " %s", cell);
+        }
+      g_string_append_printf (out, " | %g %d %d %d %d %d %d %d %d %d\n",
+                              densito_table_get_number (table, r, DENSITO_FIELD_SPINE_T),
+                              klass, site, applicable, reason,
+                              densito_table_get_agreement (table, r),
+                              densito_table_get_sex (table, r), densito_table_get_label (table, r),
+                              densito_table_is_duplicate (table, r),
+                              densito_table_find_id (table, densito_table_get_id (table, r), -1));
+    }
+  for (guint i = 0; i < densito_diagnostics_get_n (diags); i++)
+    {
+      g_autofree char *line = densito_diagnostic_dup_line (densito_diagnostics_get (diags, i));
+      g_string_append_printf (out, "%s\n", line);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+load_and_describe (const char *path,
+                   const char *parallel_min_bytes)
+{
+  g_autoptr(DensitoDiagnostics) diags = densito_diagnostics_new ();
+  g_autoptr(DensitoTable) table = NULL;
+
+  if (parallel_min_bytes != NULL)
+    g_setenv ("DENSITO_PARALLEL_MIN_BYTES", parallel_min_bytes, TRUE);
+  else
+    g_setenv ("DENSITO_PARALLEL_MIN_BYTES", "1000000000", TRUE);
+  table = load_path (path, diags);
+  return describe_table (table, diags);
+}
+
+/* The second half of a split load writes its rows where the first half's
+ * line breaks say they may begin; blank lines, rows of empty cells and
+ * quoted line breaks in the first half leave fewer rows than that, so the
+ * second half moves down. Ragged rows add columns in either half, and the
+ * halves intern their text apart. None of it may show. */
+static void
+test_split_moves_second_half (void)
+{
+  static const char *eols[] = { "\n", "\r\n", "\r" };
+  g_autofree char *saved = g_strdup (g_getenv ("DENSITO_PARALLEL_MIN_BYTES"));
+  g_autofree char *dir = test_make_tmpdir ();
+
+  for (guint e = 0; e < G_N_ELEMENTS (eols); e++)
+    {
+      const char *eol = eols[e];
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autofree char *path = NULL;
+      g_autofree char *whole = NULL;
+      g_autofree char *split = NULL;
+      guint n_moves = 0;
+
+      g_string_append_printf (text, "ID,SPINE_TSCORE,SEX,WEIGHT,NOTE,LABEL%s", eol);
+      for (guint i = 0; i < 30; i++)
+        {
+          g_string_append_printf (text, "%u,-%u.%u,%s,%s,%s,%s%s", 100 + i, i % 4, i % 10,
+                                  i % 3 ? "F" : "male", i == 7 ? "134217728.25" : "70.5",
+                                  i % 5 == 0 ? "\"two\nlines\"" : "plain",
+                                  i % 2 ? "normal" : "Osteoporosis", eol);
+          if (i % 4 == 0)
+            {
+              g_string_append (text, eol);
+              g_string_append_printf (text, ",,,,,%s", eol);
+              n_moves++;
+            }
+        }
+      for (guint i = 0; i < 30; i++)
+        g_string_append_printf (text, "%u,-1.%u,%s,%s,%s,%s%s%s", 200 + i, i % 10,
+                                i % 2 ? "woman" : "M", i == 3 ? "-0" : "61.25",
+                                i % 7 == 0 ? "\"a\r\nb\"" : "note",
+                                i % 3 ? "osteopenia" : "weird",
+                                i == 11 ? ",extra1,extra2" : "", eol);
+      g_assert_cmpuint (n_moves, >, 0);
+
+      path = test_write_file (dir, "moves.csv", text->str, (gssize)text->len);
+      whole = load_and_describe (path, NULL);
+      split = load_and_describe (path, "0");
+      g_test_message ("line breaks %s", eol[0] == '\n' ? "LF" : eol[1] ? "CRLF" : "CR");
+      g_assert_cmpstr (split, ==, whole);
+    }
+
+  if (saved != NULL)
+    g_setenv ("DENSITO_PARALLEL_MIN_BYTES", saved, TRUE);
+  else
+    g_unsetenv ("DENSITO_PARALLEL_MIN_BYTES");
+  test_remove_tree (dir);
+}
+
 static void
 test_lossless_semicolon (void)
 {
@@ -1969,6 +2139,7 @@ main (int    argc,
   g_test_add_func ("/table/values/sex", test_sex);
   g_test_add_func ("/table/values/labels", test_labels);
   g_test_add_func ("/table/lossless/comma", test_lossless);
+  g_test_add_func ("/table/lossless/wide-numbers", test_lossless_wide_numbers);
   g_test_add_func ("/table/lossless/semicolon", test_lossless_semicolon);
   g_test_add_func ("/table/format/semicolon-decimal-comma", test_semicolon_decimal_comma);
   g_test_add_func ("/table/format/semicolon-mixed-separators", test_semicolon_mixed_separators);
@@ -1993,6 +2164,7 @@ main (int    argc,
   g_test_add_func ("/table/lines/embedded-newline-header", test_embedded_newline_header);
   g_test_add_func ("/table/lines/blank-lines", test_blank_lines);
   g_test_add_func ("/table/lines/split-anywhere", test_split_anywhere);
+  g_test_add_func ("/table/lines/split-moves-second-half", test_split_moves_second_half);
   g_test_add_func ("/table/ids/duplicates", test_duplicate_ids);
   g_test_add_func ("/table/derived/bmi-mismatch", test_bmi_mismatch);
   g_test_add_func ("/table/derived/classification", test_classification);

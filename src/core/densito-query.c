@@ -481,13 +481,12 @@ filter_term (const Term        *term,
     case KEY_NUMBER:
       {
         DensitoColumn *col = get_column (table, term->field);
-        const double *v;
+        double v;
 
         if (col == NULL || col->kind != DENSITO_KIND_NUMBER)
           return 0;
-        v = col->v.num;
         /* Missing values (NaN) never match, not even !=. */
-        KEEP_IF (!isnan (v[r]) && compare (v[r], term->op, term->number));
+        KEEP_IF ((v = densito_column_number (col, r, NULL), !isnan (v) && compare (v, term->op, term->number)));
       }
       break;
 

@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <math.h>
+
 #include "densito-table.h"
 
 G_BEGIN_DECLS
@@ -26,6 +28,22 @@ typedef enum
 
 #define INTERN_CACHE_SIZE 64
 
+/* A NUMBER cell is one gint32: the exact decimal it was written as, the
+ * integer mantissa m (< 2^27) shifted left by four bits above the count
+ * of decimals d, negated for negative numbers; its value is m / 10^d,
+ * computed as the parser does. Two codes are reserved: a missing value,
+ * and a value that does not fit (kept in the column's wide table). */
+#define DENSITO_NUM_MISSING G_MININT32
+#define DENSITO_NUM_WIDE    (G_MININT32 + 1)
+
+typedef struct
+{
+  double value;
+  guint8 decimals;
+} DensitoWideNumber;
+
+extern const double densito_pow10[16];
+
 typedef struct
 {
   char         *name;
@@ -33,12 +51,12 @@ typedef struct
   DensitoKind   kind;
   char          decimal_sep;
   union {
-    double       *num;    /* NUMBER: NaN when empty or invalid */
+    gint32       *num;    /* NUMBER: see DENSITO_NUM_MISSING */
     DensitoRange *range;  /* RANGE, MENOPAUSE */
     gint32       *date;   /* DATE */
     guint32      *idx;    /* TEXT, SEX, LABEL: index into values */
   } v;
-  guint8       *dec;      /* NUMBER: digits after the separator */
+  GHashTable   *wide;     /* NUMBER: row + 1 -> DensitoWideNumber */
   /* Raw text of cells whose value does not print back as written:
    * row -> string in the table's chunk. */
   GHashTable   *raw;
@@ -95,5 +113,35 @@ struct _DensitoTable
   float              *bmi_computed;
   guint8             *bmi_mismatch;
 };
+
+/* The value of a NUMBER cell, NaN when missing, and its decimals. */
+static inline double
+densito_column_number (const DensitoColumn *col,
+                       guint                row,
+                       guint8              *decimals)
+{
+  gint32 code = col->v.num[row];
+
+  if (G_LIKELY (code > DENSITO_NUM_WIDE))
+    {
+      guint32 a = code < 0 ? -(guint32)code : (guint32)code;
+      double v = (double)(a >> 4) / densito_pow10[a & 15];
+
+      if (decimals != NULL)
+        *decimals = (guint8)(a & 15);
+      return code < 0 ? -v : v;
+    }
+  if (code == DENSITO_NUM_WIDE)
+    {
+      const DensitoWideNumber *w = g_hash_table_lookup (col->wide, GUINT_TO_POINTER (row + 1));
+
+      if (decimals != NULL)
+        *decimals = w->decimals;
+      return w->value;
+    }
+  if (decimals != NULL)
+    *decimals = 0;
+  return (double)NAN;
+}
 
 G_END_DECLS
