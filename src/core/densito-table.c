@@ -413,6 +413,26 @@ shrink_to_fit (DensitoTable *self)
   self->capacity = cap;
 }
 
+/* The IDs' text is one buffer, big like the arrays; only what is written
+ * of a generous reservation becomes resident. */
+static void
+id_buf_reserve (DensitoTable *self,
+                gsize         needed)
+{
+  gsize cap;
+  char *buf;
+
+  if (G_LIKELY (needed <= self->id_buf_cap))
+    return;
+  cap = MAX (self->id_buf_cap * 2, needed + 4096);
+  buf = array_resize (NULL, 0, cap);
+  if (self->id_buf_len > 0)
+    memcpy (buf, self->id_buf, self->id_buf_len);
+  array_free (self->id_buf, self->id_buf_cap);
+  self->id_buf = buf;
+  self->id_buf_cap = cap;
+}
+
 static guint
 count_newlines (const char *s,
                 gsize       len,
@@ -929,11 +949,7 @@ store_id (Loader     *loader,
         self->ids_sorted = FALSE;
     }
 
-  if (self->id_buf_len + len + 1 > self->id_buf_cap)
-    {
-      self->id_buf_cap = MAX (self->id_buf_cap * 2, self->id_buf_len + len + 1 + 4096);
-      self->id_buf = g_realloc (self->id_buf, self->id_buf_cap);
-    }
+  id_buf_reserve (self, self->id_buf_len + len + 1);
   if (G_UNLIKELY (self->id_buf_len > G_MAXUINT32))
     g_error ("ID storage over 4 GiB");
   self->id_off[row] = (guint32)self->id_buf_len;
@@ -1655,6 +1671,7 @@ half_start (Loader       *first,
   half->n_shared = self->columns->len;
   half->estimate = estimate_rows (sample, sample_len, size - start, first->cr_only ? '\r' : '\n');
   half->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  id_buf_reserve (view, (gsize)(size - start) / 8);
 
   loader_init (&half->loader, view, half->diags, first->header, FALSE);
   half->loader.cr_only = first->cr_only;
@@ -1840,11 +1857,7 @@ merge_half (Loader *first,
     }
 
   /* IDs: the half's offsets point into its own buffer. */
-  if (self->id_buf_len + other->id_buf_len > self->id_buf_cap)
-    {
-      self->id_buf_cap = self->id_buf_len + other->id_buf_len + 4096;
-      self->id_buf = g_realloc (self->id_buf, self->id_buf_cap);
-    }
+  id_buf_reserve (self, self->id_buf_len + other->id_buf_len);
   if (G_UNLIKELY (self->id_buf_len + other->id_buf_len > G_MAXUINT32))
     g_error ("ID storage over 4 GiB");
   if (other->id_buf_len > 0)
@@ -1932,7 +1945,10 @@ run_parser (Loader               *loader,
   /* Guess the row count from the first lines, so the arrays are allocated
    * once in the usual case. */
   if (size > 0 && n > 0)
-    ensure_capacity (self, estimate_rows (p, (gsize)n, size, eol));
+    {
+      ensure_capacity (self, estimate_rows (p, (gsize)n, size, eol));
+      id_buf_reserve (self, (gsize)size / 8);
+    }
 
   /* The header goes line by line, so that a second thread can start as
    * soon as the columns are known. */
@@ -2151,7 +2167,7 @@ densito_table_finalize (GObject *object)
   g_mutex_clear (&self->id_index_lock);
   g_free (self->path);
   g_free (self->display_name);
-  g_free (self->id_buf);
+  array_free (self->id_buf, self->id_buf_cap);
   g_free (self->duplicate);
 
   G_OBJECT_CLASS (densito_table_parent_class)->finalize (object);
