@@ -3,20 +3,22 @@
  * Copyright 2026 The Densito authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The command line: `densito validate` and `densito list`. It needs no
+ * The command line: `densito validate`, `densito list` and `densito export`. It needs no
  * display and uses the same core as the application.
  */
 #include "config.h"
 
-#include <csv.h>
+#include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "densito-cli.h"
 #include "densito-dataset.h"
+#include "densito-export.h"
 #include "densito-query.h"
 
 #define EXIT_CLEAN 0
@@ -369,45 +371,6 @@ cmd_validate (int    argc,
 }
 
 static void
-write_field (GString    *out,
-             const char *s,
-             char        delimiter)
-{
-  gsize len = strlen (s);
-
-  if (strpbrk (s, "\"\r\n") != NULL || memchr (s, delimiter, len) != NULL ||
-      (len > 0 && (s[0] == ' ' || s[len - 1] == ' ')))
-    {
-      gsize cap = len * 2 + 3;
-      g_autofree char *buf = g_malloc (cap);
-      gsize n = csv_write2 (buf, cap, s, len, '"');
-      g_string_append_len (out, buf, (gssize)n);
-    }
-  else
-    g_string_append_len (out, s, (gssize)len);
-}
-
-static const char *extra_columns[] = { "WHO_CLASS", "WHO_SITE", "TSCORE_APPLICABLE", "LABEL_AGREES", "IMAGES" };
-
-static void
-extra_values (DensitoTable      *table,
-              DensitoImageIndex *images,
-              guint              row,
-              char               images_buf[16],
-              const char        *values[G_N_ELEMENTS (extra_columns)])
-{
-  DensitoSite site;
-  DensitoClass klass = densito_table_get_class (table, row, &site);
-
-  g_snprintf (images_buf, 16, "%u", images ? densito_image_index_count_for_row (images, row) : 0);
-  values[0] = klass == DENSITO_CLASS_MISSING ? "" : densito_class_to_string (klass);
-  values[1] = densito_site_to_string (site);
-  values[2] = densito_applicability_to_string (densito_table_get_applicability (table, row, NULL));
-  values[3] = densito_agreement_to_string (densito_table_get_agreement (table, row));
-  values[4] = images_buf;
-}
-
-static void
 flush_if_big (GString *out,
               gboolean force)
 {
@@ -426,41 +389,15 @@ list_delimited (DensitoTable      *table,
                 char               delimiter)
 {
   g_autoptr(GString) out = g_string_sized_new (1 << 17);
-  guint n_cols = densito_table_get_n_columns (table);
 
-  for (guint c = 0; c < n_cols; c++)
-    {
-      if (c > 0)
-        g_string_append_c (out, delimiter);
-      write_field (out, densito_table_get_column_name (table, c), delimiter);
-    }
-  for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
-    {
-      g_string_append_c (out, delimiter);
-      g_string_append (out, extra_columns[e]);
-    }
-  g_string_append_c (out, '\n');
-
+  densito_csv_append_header (out, table, "IMAGES", delimiter, FALSE);
   for (guint i = 0; i < n; i++)
     {
-      guint r = rows[i];
-      char buf[DENSITO_CELL_BUF];
       char images_buf[16];
-      const char *values[G_N_ELEMENTS (extra_columns)];
 
-      for (guint c = 0; c < n_cols; c++)
-        {
-          if (c > 0)
-            g_string_append_c (out, delimiter);
-          write_field (out, densito_table_get_cell (table, r, c, buf), delimiter);
-        }
-      extra_values (table, images, r, images_buf, values);
-      for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
-        {
-          g_string_append_c (out, delimiter);
-          write_field (out, values[e], delimiter);
-        }
-      g_string_append_c (out, '\n');
+      g_snprintf (images_buf, sizeof images_buf, "%u",
+                  images ? densito_image_index_count_for_row (images, rows[i]) : 0);
+      densito_csv_append_row (out, table, rows[i], NULL, images_buf, delimiter, FALSE);
       flush_if_big (out, FALSE);
     }
   flush_if_big (out, TRUE);
@@ -483,8 +420,7 @@ list_json (DensitoTable      *table,
     {
       guint r = rows[i];
       char buf[DENSITO_CELL_BUF];
-      char images_buf[16];
-      const char *values[G_N_ELEMENTS (extra_columns)];
+      const char *values[DENSITO_N_DERIVED_COLUMNS];
 
       json_builder_begin_object (b);
       for (guint c = 0; c < n_cols; c++)
@@ -492,15 +428,14 @@ list_json (DensitoTable      *table,
           json_builder_set_member_name (b, densito_table_get_column_name (table, c));
           json_builder_add_string_value (b, densito_table_get_cell (table, r, c, buf));
         }
-      extra_values (table, images, r, images_buf, values);
-      for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
+      densito_derived_values (table, r, values);
+      for (guint e = 0; e < DENSITO_N_DERIVED_COLUMNS; e++)
         {
-          json_builder_set_member_name (b, extra_columns[e]);
-          if (e == G_N_ELEMENTS (extra_columns) - 1)
-            json_builder_add_int_value (b, images ? densito_image_index_count_for_row (images, r) : 0);
-          else
-            json_builder_add_string_value (b, values[e]);
+          json_builder_set_member_name (b, densito_derived_column_name (e));
+          json_builder_add_string_value (b, values[e]);
         }
+      json_builder_set_member_name (b, "IMAGES");
+      json_builder_add_int_value (b, images ? densito_image_index_count_for_row (images, r) : 0);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -575,6 +510,196 @@ cmd_list (int    argc,
   return EXIT_CLEAN;
 }
 
+typedef struct
+{
+  GMainLoop           *loop;
+  GCancellable        *cancellable;
+  DensitoExportResult *result;
+  GError              *error;
+  gboolean             show_progress;
+  gboolean             progress_shown;
+} ExportRun;
+
+/* On the export's worker thread; the core calls it at most every 50 ms. */
+static void
+export_progress_cb (const DensitoExportProgress *progress,
+                    gpointer                     user_data)
+{
+  ExportRun *run = user_data;
+
+  if (!run->show_progress)
+    return;
+  run->progress_shown = TRUE;
+  g_printerr ("\r");
+  g_printerr (_("Exporting: %3.0f%% (%u of %u files, %.1f of %.1f MB)"),
+              100.0 * progress->fraction, progress->files_done, progress->n_files,
+              progress->bytes_done / 1e6, progress->n_bytes / 1e6);
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ExportRun *run = user_data;
+
+  run->result = densito_export_finish (result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+export_signal_cb (gpointer user_data)
+{
+  ExportRun *run = user_data;
+
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_export (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoDataset) dataset = NULL;
+  g_autoptr(DensitoQuery) query = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(DensitoExportResult) result = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *mapping = NULL;
+  g_autofree char *images_dir = NULL;
+  g_autofree char *annotations_dir = NULL;
+  gboolean anonymize = FALSE;
+  gboolean coco = FALSE;
+  gboolean no_images = FALSE;
+  gboolean copy = FALSE;
+  DensitoExportFlags flags = DENSITO_EXPORT_DEFAULT;
+  const DensitoExportSummary *summary;
+  ExportRun run = { 0 };
+  guint sigint_id, sigterm_id;
+  GOptionEntry entries[] = {
+    { "where", 'w', 0, G_OPTION_ARG_STRING, &where, N_("Only patients matching QUERY"), N_("QUERY") },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Create the export in DIR (new or empty)"), N_("DIR") },
+    { "anonymize", 0, 0, G_OPTION_ARG_NONE, &anonymize,
+      N_("Give patients new IDs (P00001...) and rename their files to match"), NULL },
+    { "mapping", 0, 0, G_OPTION_ARG_FILENAME, &mapping,
+      N_("With --anonymize, save the ID mapping to FILE, outside the export"), N_("FILE") },
+    { "coco", 0, 0, G_OPTION_ARG_NONE, &coco, N_("Also write annotations.coco.json"), NULL },
+    { "no-images", 0, 0, G_OPTION_ARG_NONE, &no_images, N_("Export the table only"), NULL },
+    { "copy", 0, 0, G_OPTION_ARG_NONE, &copy,
+      N_("Copy the images even where hard links are possible"), NULL },
+    { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, N_("Use DIR as the image folder"), N_("DIR") },
+    { "annotations", 0, 0, G_OPTION_ARG_FILENAME, &annotations_dir,
+      N_("Read sidecars from DIR instead of beside the images"), N_("DIR") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("PATH --to DIR — export the matching patients"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context,
+                                    _("Writes DIR/patients.csv, DIR/images/ with the sidecars, "
+                                      "DIR/manifest.json\nand, with --coco, DIR/annotations.coco.json. "
+                                      "Everything is written into DIR.partial\nand renamed to DIR "
+                                      "only when complete. Images are hard links where the file\n"
+                                      "system allows, copies otherwise. Images named like a national "
+                                      "ID number are\nrenamed or left out.\n\n"
+                                      "Exit status: 0 when exported, 1 when cancelled or failed "
+                                      "(nothing is left\nunder DIR), 2 for a usage error or a dataset "
+                                      "that cannot be opened."));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_error (error);
+  if (argc != 2)
+    return fail (argc < 2 ? _("export needs a PATH (a dataset folder or a CSV file)")
+                          : _("export takes one PATH"));
+  if (to == NULL || to[0] == '\0')
+    return fail (_("export needs --to DIR, a new or empty folder"));
+  if (mapping != NULL && !anonymize)
+    return fail (_("--mapping is only for --anonymize"));
+  if (mapping != NULL && !densito_export_check_mapping_path (to, mapping, &error))
+    return fail_error (error);
+
+  query = densito_query_parse (where ? where : "", &error);
+  if (query == NULL)
+    return fail_error (error);
+
+  dataset = densito_dataset_open (argv[1], images_dir, NULL, NULL, NULL, &error);
+  if (dataset == NULL)
+    return fail_error (error);
+  if (annotations_dir != NULL && !densito_dataset_set_annotations_dir (dataset, annotations_dir, NULL, &error))
+    return fail_error (error);
+
+  if (anonymize)
+    flags |= DENSITO_EXPORT_ANONYMIZE;
+  if (coco)
+    flags |= DENSITO_EXPORT_COCO;
+  if (no_images)
+    flags |= DENSITO_EXPORT_NO_IMAGES;
+  if (copy)
+    flags |= DENSITO_EXPORT_COPY;
+
+  /* In a worker, so that Ctrl+C cancels it cleanly. */
+  loop = g_main_loop_new (NULL, FALSE);
+  cancellable = g_cancellable_new ();
+  run.loop = loop;
+  run.cancellable = cancellable;
+  run.show_progress = isatty (STDERR_FILENO);
+  sigint_id = g_unix_signal_add (SIGINT, export_signal_cb, &run);
+  sigterm_id = g_unix_signal_add (SIGTERM, export_signal_cb, &run);
+  densito_export_async (dataset, query, to, flags, cancellable, export_progress_cb, &run,
+                        export_done_cb, &run);
+  g_main_loop_run (loop);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  if (run.progress_shown)
+    g_printerr ("\n");
+
+  result = g_steal_pointer (&run.result);
+  if (result == NULL)
+    {
+      g_autoptr(GError) export_error = g_steal_pointer (&run.error);
+      g_autofree char *display = g_filename_display_name (to);
+
+      if (g_error_matches (export_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_printerr (_("densito: export cancelled; nothing was written to %s\n"), display);
+      else
+        g_printerr (_("densito: export failed: %s\n"), export_error->message);
+      return EXIT_DIAGNOSTICS;
+    }
+
+  summary = densito_export_result_get_summary (result);
+  {
+    g_autofree char *display = g_filename_display_name (densito_export_result_get_target (result));
+    g_print (_("Exported %u patients and %u images (%u annotated) to %s\n"),
+             summary->patients, summary->images, summary->annotated, display);
+  }
+  if (summary->images > 0)
+    g_print (_("  images: %u hard links, %u copies\n"),
+             densito_export_result_get_n_linked (result), densito_export_result_get_n_copied (result));
+  if (summary->pii_renamed > 0 || summary->pii_left_out > 0)
+    g_print (_("  images named like a national ID number: %u renamed, %u left out (see manifest.json)\n"),
+             summary->pii_renamed, summary->pii_left_out);
+  if (summary->pii_patient_ids > 0)
+    g_printerr (_("densito: warning: %u patient IDs look like national ID numbers; "
+                  "export with --anonymize to replace them\n"), summary->pii_patient_ids);
+  if (mapping != NULL)
+    {
+      if (!densito_export_result_save_mapping (result, mapping, &error))
+        {
+          g_printerr (_("densito: the export is complete, but the ID mapping was not saved: %s\n"),
+                      error->message);
+          return EXIT_DIAGNOSTICS;
+        }
+      {
+        g_autofree char *display = g_filename_display_name (mapping);
+        g_print (_("  ID mapping saved to %s (keep it apart from the export)\n"), display);
+      }
+    }
+  return EXIT_CLEAN;
+}
+
 static void
 print_usage (void)
 {
@@ -583,6 +708,8 @@ print_usage (void)
                    "  densito validate PATH [--json]      Check a dataset and report every problem\n"
                    "  densito list PATH [--where QUERY] [--format csv|tsv|json]\n"
                    "                                      Print the matching patients\n"
+                   "  densito export PATH --where QUERY --to DIR [--anonymize] [--coco] [--no-images]\n"
+                   "                                      Export the matching patients, all or nothing\n"
                    "  densito --version                   Print the version\n"
                    "\n"
                    "PATH is a dataset folder (a CSV table and a folder of scans) or a CSV file.\n"
@@ -593,7 +720,7 @@ gboolean
 densito_cli_is_command (const char *arg)
 {
   return arg != NULL &&
-         (strcmp (arg, "validate") == 0 || strcmp (arg, "list") == 0 ||
+         (strcmp (arg, "validate") == 0 || strcmp (arg, "list") == 0 || strcmp (arg, "export") == 0 ||
           strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0 ||
           strcmp (arg, "--version") == 0 || strcmp (arg, "help") == 0);
 }
@@ -632,6 +759,8 @@ densito_cli_run (int    argc,
     return cmd_validate (argc - 1, argv + 1);
   if (strcmp (cmd, "list") == 0)
     return cmd_list (argc - 1, argv + 1);
+  if (strcmp (cmd, "export") == 0)
+    return cmd_export (argc - 1, argv + 1);
 
   {
     g_autofree char *msg = g_strdup_printf (_("unknown command or option “%s”; see densito --help"), cmd);
