@@ -1,0 +1,152 @@
+/* bench-export.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * bench-export DATASET [RUNS]: exports every patient of DATASET with
+ * densito_export(), in copy mode and in hard-link mode, and times it
+ * against `cp -r` of the same files (the image folder and the table),
+ * alone and followed by `sync`, since the export flushes its files to
+ * disk before it renames the folder. The runs alternate, so the page
+ * cache is equally warm for all. Prints medians in seconds.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "densito-dataset.h"
+#include "densito-export.h"
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (GArray *a)
+{
+  qsort (a->data, a->len, sizeof (double), compare_doubles);
+  return g_array_index (a, double, a->len / 2);
+}
+
+static void
+remove_tree (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", path, NULL };
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+static double
+time_export (DensitoDataset     *dataset,
+             const char         *target,
+             DensitoExportFlags  flags,
+             guint              *n_linked)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoExportResult) result = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  result = densito_export (dataset, NULL, target, flags, NULL, NULL, NULL, &error);
+  if (result == NULL)
+    g_error ("export failed: %s", error->message);
+  *n_linked = densito_export_result_get_n_linked (result);
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+static double
+time_cp (const char *images,
+         const char *table,
+         const char *target,
+         gboolean    sync)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  g_autofree char *cmd = g_strdup_printf ("mkdir '%s' && cp -r '%s' '%s' '%s'%s", target, images, table,
+                                          target, sync ? " && sync" : "");
+  const char *argv[] = { "sh", "-c", cmd, NULL };
+  int status;
+
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("cp failed");
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoDataset) dataset = NULL;
+  g_autofree char *tmp = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GArray) t_copy = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_link = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_cp = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_cp_sync = g_array_new (FALSE, FALSE, sizeof (double));
+  DensitoExportSummary summary;
+  guint runs = argc > 2 ? (guint)atoi (argv[2]) : 5;
+  gint64 t0;
+  double t_open;
+
+  if (argc < 2)
+    {
+      g_printerr ("usage: bench-export DATASET [RUNS]\n");
+      return 2;
+    }
+
+  t0 = g_get_monotonic_time ();
+  dataset = densito_dataset_open (argv[1], NULL, NULL, NULL, NULL, &error);
+  if (dataset == NULL)
+    g_error ("%s", error->message);
+  t_open = (g_get_monotonic_time () - t0) / 1e6;
+  densito_export_summarize (dataset, NULL, DENSITO_EXPORT_DEFAULT, &summary);
+
+  /* Beside the dataset, so that hard links are possible. */
+  tmp = g_build_filename (argv[1], "..", "bench-export-XXXXXX", NULL);
+  if (g_mkdtemp (tmp) == NULL)
+    g_error ("cannot make a folder beside %s", argv[1]);
+  out = g_build_filename (tmp, "out", NULL);
+
+  for (guint i = 0; i < runs; i++)
+    {
+      double t;
+      guint n_linked;
+
+      t = time_export (dataset, out, DENSITO_EXPORT_COPY, &n_linked);
+      g_array_append_val (t_copy, t);
+      g_assert (n_linked == 0);
+      remove_tree (out);
+
+      t = time_export (dataset, out, DENSITO_EXPORT_DEFAULT, &n_linked);
+      g_array_append_val (t_link, t);
+      g_assert (n_linked == summary.images);
+      remove_tree (out);
+
+      t = time_cp (densito_image_index_get_directory (densito_dataset_get_images (dataset)),
+                   densito_table_get_path (densito_dataset_get_table (dataset)), out, FALSE);
+      g_array_append_val (t_cp, t);
+      remove_tree (out);
+
+      t = time_cp (densito_image_index_get_directory (densito_dataset_get_images (dataset)),
+                   densito_table_get_path (densito_dataset_get_table (dataset)), out, TRUE);
+      g_array_append_val (t_cp_sync, t);
+      remove_tree (out);
+    }
+  remove_tree (tmp);
+
+  printf ("patients %u images %u annotated %u (dataset opened in %.3f s)\n",
+          summary.patients, summary.images, summary.annotated, t_open);
+  printf ("median of %u runs, seconds:\n", runs);
+  printf ("  export, copies      %.3f  (%.2fx cp -r, %.2fx cp -r + sync)\n", median (t_copy),
+          median (t_copy) / median (t_cp), median (t_copy) / median (t_cp_sync));
+  printf ("  export, hard links  %.3f  (%.2fx cp -r, %.2fx cp -r + sync)\n", median (t_link),
+          median (t_link) / median (t_cp), median (t_link) / median (t_cp_sync));
+  printf ("  cp -r               %.3f\n", median (t_cp));
+  printf ("  cp -r && sync       %.3f\n", median (t_cp_sync));
+  return 0;
+}
