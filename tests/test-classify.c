@@ -32,6 +32,9 @@ test_borders (void)
     { -4.0, DENSITO_CLASS_OSTEOPOROSIS, -40 },
     { 1.05, DENSITO_CLASS_NORMAL, 11 },
     { -0.949, DENSITO_CLASS_NORMAL, -9 },
+    /* Absurd values from a broken table: clamped, no overflow (UBSan). */
+    { -1e300, DENSITO_CLASS_OSTEOPOROSIS, -10000000 },
+    { 1e300, DENSITO_CLASS_NORMAL, 10000000 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -35,6 +35,11 @@ densito_tscore_tenths (double t)
 
   g_return_val_if_fail (isfinite (t), 0);
 
+  /* A T-score beyond +-1,000,000 is nonsense that the table already
+   * reports; clamp so that the conversion below stays within gint64
+   * (converting an out-of-range double is undefined behaviour). */
+  t = CLAMP (t, -1e6, 1e6);
+
   /* Round half away from zero; a cast truncates toward zero. */
   micro = (gint64)(t * 1e6 + (t < 0 ? -0.5 : 0.5));
   mag = micro < 0 ? -micro : micro;
