@@ -71,6 +71,7 @@ struct _DensitoWindow
   gboolean              bench_startup;
   char                 *state_file;
   char                 *last_error;
+  char                 *last_query;    /* the last query text that parsed */
 
   /* Decoded scans, most recent last, bounded by TEXTURE_CACHE_BYTES. */
   GHashTable           *textures;       /* path -> GdkTexture */
@@ -1017,6 +1018,8 @@ apply_query (DensitoWindow *self)
   gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
 
   densito_patient_model_set_query (self->model, densito_query_get_n_terms (query) ? query : NULL);
+  g_free (self->last_query);
+  self->last_query = g_strdup (text);
   update_count (self);
   if (n_visible (self) > 0 && gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
     gtk_single_selection_set_selected (self->selection, 0);
@@ -1584,6 +1587,7 @@ densito_window_finalize (GObject *object)
   g_free (self->image_name);
   g_free (self->state_file);
   g_free (self->last_error);
+  g_free (self->last_query);
 
   G_OBJECT_CLASS (densito_window_parent_class)->finalize (object);
 }
@@ -1802,6 +1806,15 @@ densito_window_get_image_name (DensitoWindow *self)
 {
   g_return_val_if_fail (DENSITO_IS_WINDOW (self), NULL);
   return self->image_name;
+}
+
+/* The query text that drives the list now (the last one that parsed;
+ * an empty string when the list is unfiltered). */
+const char *
+densito_window_get_query_text (DensitoWindow *self)
+{
+  g_return_val_if_fail (DENSITO_IS_WINDOW (self), NULL);
+  return self->last_query ? self->last_query : "";
 }
 
 gboolean

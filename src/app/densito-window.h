@@ -24,6 +24,7 @@ DensitoDataset *densito_window_get_dataset    (DensitoWindow      *self);
 guint           densito_window_get_n_visible  (DensitoWindow      *self);
 const char     *densito_window_get_selected_id (DensitoWindow     *self);
 const char     *densito_window_get_image_name (DensitoWindow      *self);
+const char     *densito_window_get_query_text (DensitoWindow      *self);
 gboolean        densito_window_is_loading     (DensitoWindow      *self);
 
 G_END_DECLS
