@@ -64,6 +64,42 @@ run_query (DensitoDataset *ds,
   return g_string_free (ids, FALSE);
 }
 
+/* The same through the dataset, which knows the sidecars. */
+static char *
+run_query_ds (DensitoDataset *ds,
+              const char     *text)
+{
+  DensitoTable *table = densito_dataset_get_table (ds);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoQuery) q = densito_query_parse (text, &error);
+  g_autofree guint *rows = g_new (guint, densito_table_get_n_rows (table));
+  GString *ids = g_string_new (NULL);
+  guint n;
+
+  g_assert_no_error (error);
+  n = densito_query_filter_dataset (q, ds, rows);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (densito_query_matches_dataset (q, ds, rows[i]));
+      g_string_append_printf (ids, "%s%s", i ? " " : "", densito_table_get_id (table, rows[i]));
+    }
+  for (guint r = 0, k = 0; r < densito_table_get_n_rows (table); r++)
+    {
+      if (k < n && rows[k] == r)
+        k++;
+      else
+        g_assert_false (densito_query_matches_dataset (q, ds, r));
+    }
+  return g_string_free (ids, FALSE);
+}
+
+#define assert_query_ds(ds, text, expected) \
+  G_STMT_START { \
+    g_autofree char *got = run_query_ds (ds, text); \
+    g_test_message ("%s -> %s", text, got); \
+    g_assert_cmpstr (got, ==, expected); \
+  } G_STMT_END
+
 #define assert_query(ds, text, expected) \
   G_STMT_START { \
     g_autofree char *got = run_query (ds, text); \
@@ -121,6 +157,113 @@ test_terms (void)
   test_remove_tree (dir);
 }
 
+/* Writes a sidecar beside @image with @n_rois boxes and @status. */
+static void
+write_sidecar (const char          *dir,
+               const char          *image,
+               guint                n_rois,
+               DensitoReviewStatus  status)
+{
+  g_autofree char *image_path = g_build_filename (dir, image, NULL);
+  g_autofree char *path = densito_sidecar_path_for_image (image_path, NULL);
+  g_autoptr(DensitoSidecar) sidecar = densito_sidecar_new (image_path, path, 100, 100);
+  g_autoptr(GError) error = NULL;
+  DensitoReview review = { status, (char *)(status == DENSITO_REVIEW_EXCLUDED ? "motion" : NULL), NULL, NULL };
+
+  for (guint i = 0; i < n_rois; i++)
+    {
+      DensitoBox box = { 20 + i, 30, 10, 8, 0 };
+      g_autoptr(DensitoRoi) roi = densito_roi_new_box ("neck", &box, DENSITO_SOURCE_OPERATOR);
+      densito_sidecar_insert_roi (sidecar, i, roi);
+    }
+  densito_sidecar_set_review (sidecar, &review);
+  densito_sidecar_save (sidecar, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static guint
+find_image (DensitoDataset *ds,
+            const char     *name)
+{
+  DensitoImageIndex *images = densito_dataset_get_images (ds);
+
+  for (guint i = 0; i < densito_image_index_get_n_images (images); i++)
+    if (g_strcmp0 (densito_image_index_get_image (images, i)->name, name) == 0)
+      return i;
+  g_assert_not_reached ();
+}
+
+static void
+test_annotations (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(DensitoDataset) first = make_dataset (&dir);
+  g_autoptr(DensitoDataset) ds = NULL;
+  g_autoptr(GError) error = NULL;
+  DensitoAnnotationCounts counts;
+
+  /* 10001-1 accepted with 2 boxes, 10001-2 no sidecar, 10003-1 excluded
+   * with none, 20010-2 corrected with 4. */
+  write_sidecar (dir, "img/10001-1.png", 2, DENSITO_REVIEW_ACCEPTED);
+  write_sidecar (dir, "img/10003-1.png", 0, DENSITO_REVIEW_EXCLUDED);
+  write_sidecar (dir, "img/20010-2.png", 4, DENSITO_REVIEW_CORRECTED);
+  ds = densito_dataset_open (dir, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  assert_query_ds (ds, "review=unreviewed", "10001");
+  assert_query_ds (ds, "review=accepted", "10001");
+  assert_query_ds (ds, "review=Excluded", "10003");
+  assert_query_ds (ds, "review=corrected", "20010");
+  /* != : no image in that state; patients without images match. */
+  assert_query_ds (ds, "review!=unreviewed", "10002 10003 10004 20010");
+  assert_query_ds (ds, "review!=accepted", "10002 10003 10004 20010");
+  assert_query_ds (ds, "rois>=2", "10001 20010");
+  assert_query_ds (ds, "rois>=3", "20010");
+  assert_query_ds (ds, "rois>2", "20010");
+  assert_query_ds (ds, "rois=4", "20010");
+  assert_query_ds (ds, "rois=0", "10001 10003");
+  assert_query_ds (ds, "rois<1", "10001 10003");
+  assert_query_ds (ds, "rois<=2", "10001 10003");
+  assert_query_ds (ds, "rois!=0", "10001 20010");
+  assert_query_ds (ds, "rois>4", "");
+  assert_query_ds (ds, "sex=F review=unreviewed rois>=1", "10001");
+  assert_query_ds (ds, "review=unreviewed images>=2", "10001");
+
+  /* Without the dataset's sidecar facts: every image unreviewed, no ROI. */
+  assert_query (ds, "review=unreviewed", "10001 10003 20010");
+  assert_query (ds, "rois=0", "10001 10003 20010");
+  /* The first dataset was opened before the sidecars existed. */
+  assert_query_ds (first, "review=unreviewed", "10001 10003 20010");
+
+  /* A save reports the new facts; queries and counts follow. */
+  densito_dataset_get_annotation_counts (ds, &counts);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_UNREVIEWED], ==, 1);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_EXCLUDED], ==, 1);
+  g_assert_cmpuint (counts.rois, ==, 6);
+  densito_dataset_update_image_annotation (ds, find_image (ds, "10003-1.png"), DENSITO_REVIEW_ACCEPTED, 3);
+  densito_dataset_update_image_annotation (ds, find_image (ds, "10001-2.png"), DENSITO_REVIEW_CORRECTED, 1);
+  assert_query_ds (ds, "review=excluded", "");
+  assert_query_ds (ds, "review=accepted", "10001 10003");
+  assert_query_ds (ds, "review=unreviewed", "");
+  assert_query_ds (ds, "rois>=3", "10003 20010");
+  assert_query_ds (ds, "rois=0", "");
+  densito_dataset_get_annotation_counts (ds, &counts);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_UNREVIEWED], ==, 0);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_EXCLUDED], ==, 0);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_ACCEPTED], ==, 2);
+  g_assert_cmpuint (counts.review[DENSITO_REVIEW_CORRECTED], ==, 2);
+  g_assert_cmpuint (counts.rois, ==, 10);
+
+  {
+    g_autoptr(DensitoQuery) q = densito_query_parse ("rois>=1 sex=F", NULL);
+    g_autoptr(DensitoQuery) p = densito_query_parse ("sex=F images>=1", NULL);
+    g_assert_true (densito_query_uses_annotations (q));
+    g_assert_false (densito_query_uses_annotations (p));
+  }
+
+  test_remove_tree (dir);
+}
+
 static void
 test_errors (void)
 {
@@ -140,6 +283,12 @@ test_errors (void)
     { "=5", 1, 1, "starts with a name" },
     { "spine_t=<3", 1, 1, "not a number" },
     { "hip_t>-1 agrees=maybe", 2, 10, "not one of yes, no, none" },
+    { "sex=F review=done", 2, 7, "“done” is not one of unreviewed, accepted, corrected, excluded" },
+    { "review>accepted", 1, 1, "only = and !=" },
+    { "rois>=many", 1, 1, "“many” is not a number" },
+    { "sex=M  rois<", 2, 8, "missing" },
+    { "rois=>2", 1, 1, "not a number" },
+    { "reviews=accepted", 1, 1, "review, rois" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -172,6 +321,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/query/terms", test_terms);
+  g_test_add_func ("/query/annotations", test_annotations);
   g_test_add_func ("/query/errors", test_errors);
 
   return g_test_run ();

@@ -157,8 +157,7 @@ densito_patient_model_set_query (DensitoPatientModel *self,
       self->n_rows = self->total;
     }
   else
-    self->n_rows = densito_query_filter (query, densito_dataset_get_table (self->dataset),
-                                         densito_dataset_get_images (self->dataset), self->rows);
+    self->n_rows = densito_query_filter_dataset (query, self->dataset, self->rows);
 
   /* Typing often changes the text but not the result ("sex=F " while the
    * next term is begun): then the list view has nothing to redo. */

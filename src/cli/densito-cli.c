@@ -499,7 +499,7 @@ cmd_list (int    argc,
 
   table = densito_dataset_get_table (dataset);
   rows = g_new (guint, MAX (densito_table_get_n_rows (table), 1));
-  n = densito_query_filter (query, table, densito_dataset_get_images (dataset), rows);
+  n = densito_query_filter_dataset (query, dataset, rows);
 
   if (format != NULL && strcmp (format, "json") == 0)
     list_json (table, densito_dataset_get_images (dataset), rows, n);

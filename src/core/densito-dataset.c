@@ -461,6 +461,31 @@ densito_dataset_get_image_n_rois (DensitoDataset *self,
   return self->image_rois[image];
 }
 
+/**
+ * densito_dataset_update_image_annotation:
+ *
+ * Records what a saved sidecar now says (review state and number of
+ * shapes), so that counts and queries follow edits without a re-read.
+ */
+void
+densito_dataset_update_image_annotation (DensitoDataset      *self,
+                                         guint                image,
+                                         DensitoReviewStatus  review,
+                                         guint                n_rois)
+{
+  g_return_if_fail (DENSITO_IS_DATASET (self));
+  g_return_if_fail (self->images != NULL && image < densito_image_index_get_n_images (self->images));
+  g_return_if_fail (review <= DENSITO_REVIEW_EXCLUDED);
+
+  /* An unreadable sidecar was counted in no state. */
+  if (self->annotation_counts.review[self->image_review[image]] > 0)
+    self->annotation_counts.review[self->image_review[image]]--;
+  self->annotation_counts.review[review]++;
+  self->annotation_counts.rois = self->annotation_counts.rois - self->image_rois[image] + n_rois;
+  self->image_review[image] = (guint8)review;
+  self->image_rois[image] = n_rois;
+}
+
 void
 densito_dataset_get_annotation_counts (DensitoDataset          *self,
                                        DensitoAnnotationCounts *counts)

@@ -65,6 +65,10 @@ DensitoReviewStatus densito_dataset_get_image_review    (DensitoDataset      *se
                                                          guint                image);
 guint               densito_dataset_get_image_n_rois    (DensitoDataset      *self,
                                                          guint                image);
+void                densito_dataset_update_image_annotation (DensitoDataset  *self,
+                                                         guint                image,
+                                                         DensitoReviewStatus  review,
+                                                         guint                n_rois);
 void                densito_dataset_get_annotation_counts (DensitoDataset    *self,
                                                          DensitoAnnotationCounts *counts);
 

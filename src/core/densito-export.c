@@ -415,7 +415,7 @@ plan_new (DensitoDataset     *dataset,
   g_array_set_clear_func (plan->images, plan_image_clear);
 
   if (query != NULL)
-    n = densito_query_filter (query, table, index, rows);
+    n = densito_query_filter_dataset (query, dataset, rows);
   else
     for (n = 0; n < densito_table_get_n_rows (table); n++)
       rows[n] = n;

@@ -9,7 +9,15 @@
  *   sex=F  class=osteoporosis  label=normal  agrees=no  applicable=no
  *   spine_t<=-2.5  hip_t>-1  neck_t  spine_bmd  hip_bmd  neck_bmd
  *   bmi>=30  weight  height  age>=65  year=2021  images>=2  images=0
+ *   review=unreviewed  rois>=3  rois=0
  *   10002  (a bare word matches the patient ID by substring)
+ *
+ * review and rois look at each of the patient's images: review=S (and
+ * rois OP N) match when any image has that state (that count); review!=S
+ * matches when none has. A patient without images never matches them,
+ * except review!=S. They need the sidecars' facts, which the dataset
+ * holds: densito_query_filter_dataset(); without a dataset every image
+ * counts as unreviewed with no ROI.
  *
  * Evaluation runs term by term over the column arrays, narrowing a list
  * of rows, so no per-row object is ever made.
@@ -20,6 +28,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "densito-dataset.h"
 #include "densito-query.h"
 #include "densito-table-private.h"
 
@@ -45,6 +54,8 @@ typedef enum
   KEY_AGE,
   KEY_YEAR,
   KEY_IMAGES,
+  KEY_REVIEW,
+  KEY_ROIS,
 } Key;
 
 typedef struct
@@ -85,6 +96,8 @@ static const struct {
   { "age", KEY_AGE, 0 },
   { "year", KEY_YEAR, 0 },
   { "images", KEY_IMAGES, 0 },
+  { "review", KEY_REVIEW, 0 },
+  { "rois", KEY_ROIS, 0 },
 };
 
 static const struct {
@@ -105,6 +118,9 @@ static const struct {
 }, applicable_words[] = {
   { "yes", DENSITO_APPLICABLE_YES }, { "no", DENSITO_APPLICABLE_NO },
   { "unknown", DENSITO_APPLICABLE_UNKNOWN },
+}, review_words[] = {
+  { "unreviewed", DENSITO_REVIEW_UNREVIEWED }, { "accepted", DENSITO_REVIEW_ACCEPTED },
+  { "corrected", DENSITO_REVIEW_CORRECTED }, { "excluded", DENSITO_REVIEW_EXCLUDED },
 };
 
 static void
@@ -229,7 +245,7 @@ parse_term (const char  *term_text,
     {
       g_autofree char *why = g_strdup_printf (_("“%s” is not a field; use one of sex, class, label, agrees, applicable, "
                                                 "spine_t, hip_t, neck_t, spine_bmd, hip_bmd, neck_bmd, bmi, weight, "
-                                                "height, age, year, images"), key);
+                                                "height, age, year, images, review, rois"), key);
       set_term_error (error, index, column, term_text, why);
       return FALSE;
     }
@@ -247,6 +263,7 @@ parse_term (const char  *term_text,
     case KEY_LABEL:
     case KEY_AGREES:
     case KEY_APPLICABLE:
+    case KEY_REVIEW:
       {
         const __typeof__ (sex_words[0]) *words;
         guint n_words;
@@ -269,6 +286,12 @@ parse_term (const char  *term_text,
             words = applicable_words;
             n_words = G_N_ELEMENTS (applicable_words);
             allowed = word_list ("yes", "no", "unknown", NULL);
+          }
+        else if (term->key == KEY_REVIEW)
+          {
+            words = review_words;
+            n_words = G_N_ELEMENTS (review_words);
+            allowed = word_list ("unreviewed", "accepted", "corrected", "excluded", NULL);
           }
         else
           {
@@ -299,6 +322,7 @@ parse_term (const char  *term_text,
     case KEY_AGE:
     case KEY_YEAR:
     case KEY_IMAGES:
+    case KEY_ROIS:
       {
         guint8 decimals;
         gboolean canonical;
@@ -439,11 +463,46 @@ get_column (DensitoTable *table,
   return c < 0 ? NULL : g_ptr_array_index (table->columns, c);
 }
 
+/* review=S, rois OP N: does any image of @row match? review!=S: does none
+ * have S? Without @dataset every image is unreviewed with no ROI. */
+static gboolean
+annotations_match (const Term        *term,
+                   DensitoImageIndex *images,
+                   DensitoDataset    *dataset,
+                   guint              row)
+{
+  const guint *idx;
+  guint n = 0;
+
+  idx = images ? densito_image_index_get_for_row (images, row, &n) : NULL;
+  if (term->key == KEY_REVIEW)
+    {
+      gboolean any = FALSE;
+
+      for (guint i = 0; i < n && !any; i++)
+        {
+          DensitoReviewStatus s = dataset ? densito_dataset_get_image_review (dataset, idx[i])
+                                          : DENSITO_REVIEW_UNREVIEWED;
+          any = (int)s == term->code;
+        }
+      return term->op == OP_EQ ? any : !any;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint rois = dataset ? densito_dataset_get_image_n_rois (dataset, idx[i]) : 0;
+      if (compare (rois, term->op, term->number))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Keeps the rows of @rows[0..n) that satisfy @term; returns the new n. */
 static guint
 filter_term (const Term        *term,
              DensitoTable      *table,
              DensitoImageIndex *images,
+             DensitoDataset    *dataset,
              guint             *rows,
              guint              n)
 {
@@ -529,6 +588,11 @@ filter_term (const Term        *term,
       KEEP_IF (compare (images ? densito_image_index_count_for_row (images, r) : 0, term->op, term->number));
       break;
 
+    case KEY_REVIEW:
+    case KEY_ROIS:
+      KEEP_IF (annotations_match (term, images, dataset, r));
+      break;
+
     default:
       g_return_val_if_reached (0);
     }
@@ -538,18 +602,12 @@ filter_term (const Term        *term,
   return out;
 }
 
-/**
- * densito_query_filter:
- * @images: (nullable): the dataset's images, for the images term
- * @rows: (out caller-allocates) (array): room for every row of @table
- *
- * Returns: the number of matching rows written to @rows, in table order
- */
-guint
-densito_query_filter (DensitoQuery      *query,
-                      DensitoTable      *table,
-                      DensitoImageIndex *images,
-                      guint             *rows)
+static guint
+filter (DensitoQuery      *query,
+        DensitoTable      *table,
+        DensitoImageIndex *images,
+        DensitoDataset    *dataset,
+        guint             *rows)
 {
   guint n;
 
@@ -562,16 +620,17 @@ densito_query_filter (DensitoQuery      *query,
     rows[i] = i;
 
   for (guint t = 0; t < query->terms->len && n > 0; t++)
-    n = filter_term (&g_array_index (query->terms, Term, t), table, images, rows, n);
+    n = filter_term (&g_array_index (query->terms, Term, t), table, images, dataset, rows, n);
 
   return n;
 }
 
-gboolean
-densito_query_matches (DensitoQuery      *query,
-                       DensitoTable      *table,
-                       DensitoImageIndex *images,
-                       guint              row)
+static gboolean
+matches (DensitoQuery      *query,
+         DensitoTable      *table,
+         DensitoImageIndex *images,
+         DensitoDataset    *dataset,
+         guint              row)
 {
   guint r = row;
 
@@ -580,7 +639,78 @@ densito_query_matches (DensitoQuery      *query,
   g_return_val_if_fail (row < table->n_rows, FALSE);
 
   for (guint t = 0; t < query->terms->len; t++)
-    if (filter_term (&g_array_index (query->terms, Term, t), table, images, &r, 1) == 0)
+    if (filter_term (&g_array_index (query->terms, Term, t), table, images, dataset, &r, 1) == 0)
       return FALSE;
   return TRUE;
+}
+
+/**
+ * densito_query_filter:
+ * @images: (nullable): the dataset's images, for the images term
+ * @rows: (out caller-allocates) (array): room for every row of @table
+ *
+ * Without the dataset, review and rois terms see every image unreviewed
+ * and without ROIs; densito_query_filter_dataset() knows the sidecars.
+ *
+ * Returns: the number of matching rows written to @rows, in table order
+ */
+guint
+densito_query_filter (DensitoQuery      *query,
+                      DensitoTable      *table,
+                      DensitoImageIndex *images,
+                      guint             *rows)
+{
+  return filter (query, table, images, NULL, rows);
+}
+
+gboolean
+densito_query_matches (DensitoQuery      *query,
+                       DensitoTable      *table,
+                       DensitoImageIndex *images,
+                       guint              row)
+{
+  return matches (query, table, images, NULL, row);
+}
+
+/**
+ * densito_query_filter_dataset:
+ * @rows: (out caller-allocates) (array): room for every row of the table
+ *
+ * Filters the dataset's table, with its images and their sidecars' review
+ * states and ROI counts.
+ */
+guint
+densito_query_filter_dataset (DensitoQuery   *query,
+                              DensitoDataset *dataset,
+                              guint          *rows)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (dataset), 0);
+  return filter (query, densito_dataset_get_table (dataset), densito_dataset_get_images (dataset),
+                 dataset, rows);
+}
+
+gboolean
+densito_query_matches_dataset (DensitoQuery   *query,
+                               DensitoDataset *dataset,
+                               guint           row)
+{
+  g_return_val_if_fail (DENSITO_IS_DATASET (dataset), FALSE);
+  return matches (query, densito_dataset_get_table (dataset), densito_dataset_get_images (dataset),
+                  dataset, row);
+}
+
+/* Whether the result depends on the sidecars (review, rois), so that a
+ * save can change it. */
+gboolean
+densito_query_uses_annotations (DensitoQuery *query)
+{
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  for (guint t = 0; t < query->terms->len; t++)
+    {
+      Key key = g_array_index (query->terms, Term, t).key;
+      if (key == KEY_REVIEW || key == KEY_ROIS)
+        return TRUE;
+    }
+  return FALSE;
 }

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "densito-dataset.h"
 #include "densito-image-index.h"
 #include "densito-table.h"
 
@@ -25,6 +26,14 @@ gboolean      densito_query_matches     (DensitoQuery      *query,
                                          DensitoTable      *table,
                                          DensitoImageIndex *images,
                                          guint              row);
+
+guint         densito_query_filter_dataset  (DensitoQuery      *query,
+                                             DensitoDataset    *dataset,
+                                             guint             *rows);
+gboolean      densito_query_matches_dataset (DensitoQuery      *query,
+                                             DensitoDataset    *dataset,
+                                             guint              row);
+gboolean      densito_query_uses_annotations (DensitoQuery     *query);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DensitoQuery, densito_query_free)
 
