@@ -116,7 +116,7 @@ densito_diagnostics_add (DensitoDiagnostics *self,
           *p = ' ';
       if (shortened)
         {
-          g_autofree char *tmp = g_strdup_printf (_("%s… (%" G_GSIZE_FORMAT " bytes in all)"), safe, len);
+          g_autofree char *tmp = g_strdup_printf (_("%s… (%zu bytes in all)"), safe, len);
           d.value = g_string_chunk_insert (self->strings, tmp);
         }
       else

@@ -149,7 +149,7 @@ set_term_error (GError     **error,
                 const char  *why)
 {
   g_set_error (error, DENSITO_ERROR, DENSITO_ERROR_QUERY,
-               _("Term %u (at character %" G_GSIZE_FORMAT ") “%s”: %s"),
+               _("Term %u (at character %zu) “%s”: %s"),
                index, column, term, why);
 }
 

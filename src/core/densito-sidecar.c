@@ -683,7 +683,7 @@ densito_sidecar_load_from_data (const char         *data,
   self->disk_data = g_bytes_new (data, len);
 
   if (len > DENSITO_SIDECAR_MAX_BYTES)
-    why = g_strdup_printf (_("it is %" G_GSIZE_FORMAT " bytes, more than the 16 MiB Densito reads"), len);
+    why = g_strdup_printf (_("it is %zu bytes, more than the 16 MiB Densito reads"), len);
   else if (!json_parser_load_from_data (parser, data, (gssize)len, &error))
     why = g_strdup_printf (_("not valid JSON: %s"), error->message);
   else if (json_parser_get_root (parser) == NULL)
@@ -794,7 +794,7 @@ densito_sidecar_load (const char          *image_path,
       self->disk_size = size;
       self->disk_mtime_us = mtime;
       self->disk_sha256 = g_strdup (g_checksum_get_string (sum));
-      why = g_strdup_printf (_("it is %" G_GINT64_FORMAT " bytes, more than the 16 MiB Densito reads"), (gint64)size);
+      why = g_strdup_printf (_("it is %zu bytes, more than the 16 MiB Densito reads"), (gsize)size);
       mark_broken (self, diagnostics, why);
       return self;
     }
