@@ -21,12 +21,17 @@ typedef enum
   EDIT_REVIEW,
 } EditKind;
 
+/* One undo step. ADD inserts after[k] at positions[k] in increasing
+ * order (so undo removes them from the last); DELETE has one ROI; MODIFY
+ * changes one or more ROIs at once (the two neighbours of a shared
+ * vertebra border). */
 typedef struct
 {
   EditKind       kind;
-  guint          position;
-  DensitoRoi    *before;     /* DELETE, MODIFY */
-  DensitoRoi    *after;      /* ADD, MODIFY */
+  guint          n;
+  guint         *positions;
+  DensitoRoi   **before;     /* DELETE, MODIFY */
+  DensitoRoi   **after;      /* ADD, MODIFY */
   DensitoReview  review_before;
   DensitoReview  review_after;
   guint          merge_id;
@@ -39,9 +44,17 @@ struct _DensitoEditStack
   GPtrArray      *edits;
   guint           position;     /* edits[0..position) are applied */
   gint64          saved;        /* position at the last save; -1 when unreachable */
+  guint           last_merge_id;
 };
 
 G_DEFINE_FINAL_TYPE (DensitoEditStack, densito_edit_stack, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 review_clear (DensitoReview *r)
@@ -61,16 +74,45 @@ review_copy (DensitoReview       *dst,
   dst->at = g_strdup (src->at);
 }
 
+static Edit *
+edit_new (EditKind kind,
+          guint    n)
+{
+  Edit *edit = g_new0 (Edit, 1);
+
+  edit->kind = kind;
+  edit->n = n;
+  if (n > 0)
+    {
+      edit->positions = g_new0 (guint, n);
+      edit->before = g_new0 (DensitoRoi *, n);
+      edit->after = g_new0 (DensitoRoi *, n);
+    }
+  return edit;
+}
+
 static void
 edit_free (gpointer data)
 {
   Edit *edit = data;
 
-  densito_roi_free (edit->before);
-  densito_roi_free (edit->after);
+  for (guint k = 0; k < edit->n; k++)
+    {
+      densito_roi_free (edit->before[k]);
+      densito_roi_free (edit->after[k]);
+    }
+  g_free (edit->positions);
+  g_free (edit->before);
+  g_free (edit->after);
   review_clear (&edit->review_before);
   review_clear (&edit->review_after);
   g_free (edit);
+}
+
+static void
+emit_changed (DensitoEditStack *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 static void
@@ -88,6 +130,20 @@ static void
 densito_edit_stack_class_init (DensitoEditStackClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = densito_edit_stack_finalize;
+
+  /**
+   * DensitoEditStack::changed:
+   *
+   * Emitted after every change to the sidecar through the stack (edits,
+   * undo, redo) and after a save, so that views and "unsaved" marks can
+   * follow.
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -142,21 +198,83 @@ guint
 densito_edit_stack_add (DensitoEditStack *self,
                         const DensitoRoi *roi)
 {
-  Edit *edit;
-  guint n;
-
   g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), 0);
   g_return_val_if_fail (roi != NULL, 0);
 
-  n = densito_sidecar_get_n_rois (self->sidecar);
-  densito_sidecar_insert_roi (self->sidecar, n, roi);
+  return densito_edit_stack_add_many (self, roi, 1);
+}
 
-  edit = g_new0 (Edit, 1);
-  edit->kind = EDIT_ADD;
-  edit->position = n;
-  edit->after = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, n));
+/**
+ * densito_edit_stack_add_many:
+ * @rois: (array length=n_rois): the ROIs to append
+ *
+ * Appends copies of @rois after the existing ROIs, as one undo step (for
+ * "copy every ROI from the previous image").
+ *
+ * Returns: the index of the first one added
+ */
+guint
+densito_edit_stack_add_many (DensitoEditStack *self,
+                             const DensitoRoi *rois,
+                             guint             n_rois)
+{
+  Edit *edit;
+  guint first;
+
+  g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), 0);
+  g_return_val_if_fail (rois != NULL || n_rois == 0, 0);
+
+  first = densito_sidecar_get_n_rois (self->sidecar);
+  if (n_rois == 0)
+    return first;
+
+  edit = edit_new (EDIT_ADD, n_rois);
+  for (guint k = 0; k < n_rois; k++)
+    {
+      guint at = densito_sidecar_insert_roi (self->sidecar, first + k, &rois[k]);
+
+      edit->positions[k] = at;
+      edit->after[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, at));
+    }
   push (self, edit);
-  return n;
+  emit_changed (self);
+  return first;
+}
+
+/**
+ * densito_edit_stack_duplicate:
+ * @dx: image pixels to shift the copy right
+ * @dy: image pixels to shift the copy down
+ *
+ * Appends a copy of ROI @i, shifted, as a new shape by the operator (its
+ * own key and provenance; the original geometry of @i is not carried
+ * over). Only boxes can be duplicated.
+ *
+ * Returns: the index of the copy, or the number of ROIs when @i is not a
+ *   box
+ */
+guint
+densito_edit_stack_duplicate (DensitoEditStack *self,
+                              guint             i,
+                              double            dx,
+                              double            dy)
+{
+  const DensitoRoi *roi;
+  g_autoptr(DensitoRoi) copy = NULL;
+  DensitoBox box;
+
+  g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), 0);
+  g_return_val_if_fail (i < densito_sidecar_get_n_rois (self->sidecar),
+                        densito_sidecar_get_n_rois (self->sidecar));
+
+  roi = densito_sidecar_get_roi (self->sidecar, i);
+  if (roi->kind != DENSITO_SHAPE_BOX)
+    return densito_sidecar_get_n_rois (self->sidecar);
+  box = roi->box;
+  box.cx += dx;
+  box.cy += dy;
+  copy = densito_roi_new_box (roi->label, &box, DENSITO_SOURCE_OPERATOR);
+  return densito_edit_stack_add (self, copy);
 }
 
 void
@@ -168,51 +286,74 @@ densito_edit_stack_delete (DensitoEditStack *self,
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
   g_return_if_fail (i < densito_sidecar_get_n_rois (self->sidecar));
 
-  edit = g_new0 (Edit, 1);
-  edit->kind = EDIT_DELETE;
-  edit->position = i;
-  densito_sidecar_remove_roi (self->sidecar, i, &edit->before);
+  edit = edit_new (EDIT_DELETE, 1);
+  edit->positions[0] = i;
+  densito_sidecar_remove_roi (self->sidecar, i, &edit->before[0]);
   push (self, edit);
+  emit_changed (self);
+}
+
+static gboolean
+same_positions (const Edit  *edit,
+                const guint *indices,
+                guint        n)
+{
+  if (edit->n != n)
+    return FALSE;
+  for (guint k = 0; k < n; k++)
+    if (edit->positions[k] != indices[k])
+      return FALSE;
+  return TRUE;
 }
 
 static void
 modify (DensitoEditStack *self,
-        guint             i,
-        const DensitoBox *box,
+        const guint      *indices,
+        const DensitoBox *boxes,
         const char       *label,
+        guint             n,
         guint             merge_id)
 {
   Edit *last = top (self);
   Edit *edit;
-  DensitoRoi *before;
+  guint n_rois = densito_sidecar_get_n_rois (self->sidecar);
 
-  g_return_if_fail (i < densito_sidecar_get_n_rois (self->sidecar));
-
-  before = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, i));
-  densito_sidecar_set_roi_box (self->sidecar, i, box, label);
+  for (guint k = 0; k < n; k++)
+    g_return_if_fail (indices[k] < n_rois);
+  if (n == 0)
+    return;
 
   /* A continuous drag: fold into the last command, whose "before" stays. */
   if (merge_id != 0 && last != NULL && last->kind == EDIT_MODIFY && last->merge_id == merge_id &&
-      last->position == i && self->saved != (gint64)self->position)
+      same_positions (last, indices, n) && self->saved != (gint64)self->position)
     {
-      densito_roi_free (before);
-      densito_roi_free (last->after);
-      last->after = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, i));
+      for (guint k = 0; k < n; k++)
+        {
+          densito_sidecar_set_roi_box (self->sidecar, indices[k], boxes ? &boxes[k] : NULL, label);
+          densito_roi_free (last->after[k]);
+          last->after[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, indices[k]));
+        }
+      emit_changed (self);
       return;
     }
 
-  edit = g_new0 (Edit, 1);
-  edit->kind = EDIT_MODIFY;
-  edit->position = i;
-  edit->before = before;
-  edit->after = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, i));
+  edit = edit_new (EDIT_MODIFY, n);
   edit->merge_id = merge_id;
+  for (guint k = 0; k < n; k++)
+    {
+      edit->positions[k] = indices[k];
+      edit->before[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, indices[k]));
+      densito_sidecar_set_roi_box (self->sidecar, indices[k], boxes ? &boxes[k] : NULL, label);
+      edit->after[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, indices[k]));
+    }
   push (self, edit);
+  emit_changed (self);
 }
 
 /**
  * densito_edit_stack_set_box:
- * @merge_id: commands with the same non-zero id in a row merge into one
+ * @merge_id: commands with the same non-zero id in a row merge into one;
+ *   see densito_edit_stack_new_merge_id()
  *
  * Moves, resizes or rotates ROI @i.
  */
@@ -225,7 +366,29 @@ densito_edit_stack_set_box (DensitoEditStack *self,
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
   g_return_if_fail (box != NULL);
 
-  modify (self, i, box, NULL, merge_id);
+  modify (self, &i, box, NULL, 1, merge_id);
+}
+
+/**
+ * densito_edit_stack_set_boxes:
+ * @indices: (array length=n): distinct ROI indices
+ * @boxes: (array length=n): their new boxes
+ * @merge_id: as for densito_edit_stack_set_box(); merges only with a
+ *   command on the same indices in the same order
+ *
+ * Changes several boxes as one undo step.
+ */
+void
+densito_edit_stack_set_boxes (DensitoEditStack *self,
+                              const guint      *indices,
+                              const DensitoBox *boxes,
+                              guint             n,
+                              guint             merge_id)
+{
+  g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
+  g_return_if_fail (n == 0 || (indices != NULL && boxes != NULL));
+
+  modify (self, indices, boxes, NULL, n, merge_id);
 }
 
 void
@@ -236,7 +399,7 @@ densito_edit_stack_relabel (DensitoEditStack *self,
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
   g_return_if_fail (label != NULL);
 
-  modify (self, i, NULL, label, 0);
+  modify (self, &i, NULL, label, 1, 0);
 }
 
 void
@@ -251,8 +414,7 @@ densito_edit_stack_set_review (DensitoEditStack    *self,
 
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
 
-  edit = g_new0 (Edit, 1);
-  edit->kind = EDIT_REVIEW;
+  edit = edit_new (EDIT_REVIEW, 0);
   review_copy (&edit->review_before, densito_sidecar_get_review (self->sidecar));
   review.status = status;
   review.reason = (char *)reason;
@@ -261,6 +423,21 @@ densito_edit_stack_set_review (DensitoEditStack    *self,
   densito_sidecar_set_review (self->sidecar, &review);
   review_copy (&edit->review_after, densito_sidecar_get_review (self->sidecar));
   push (self, edit);
+  emit_changed (self);
+}
+
+/* A merge id that no earlier drag on this stack used. */
+guint
+densito_edit_stack_new_merge_id (DensitoEditStack *self)
+{
+  g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), 0);
+
+  /* Large, so as not to meet small constant ids that callers used before. */
+  if (self->last_merge_id < 0x10000)
+    self->last_merge_id = 0x10000;
+  if (++self->last_merge_id == 0)
+    self->last_merge_id = 0x10000;
+  return self->last_merge_id;
 }
 
 gboolean
@@ -291,19 +468,22 @@ densito_edit_stack_undo (DensitoEditStack *self)
   switch (edit->kind)
     {
     case EDIT_ADD:
-      densito_sidecar_remove_roi (self->sidecar, edit->position, NULL);
+      for (guint k = edit->n; k-- > 0;)
+        densito_sidecar_remove_roi (self->sidecar, edit->positions[k], NULL);
       break;
     case EDIT_DELETE:
-      densito_sidecar_insert_roi (self->sidecar, edit->position, edit->before);
+      densito_sidecar_insert_roi (self->sidecar, edit->positions[0], edit->before[0]);
       break;
     case EDIT_MODIFY:
-      densito_sidecar_replace_roi (self->sidecar, edit->position, edit->before);
+      for (guint k = 0; k < edit->n; k++)
+        densito_sidecar_replace_roi (self->sidecar, edit->positions[k], edit->before[k]);
       break;
     case EDIT_REVIEW:
     default:
       densito_sidecar_set_review (self->sidecar, &edit->review_before);
       break;
     }
+  emit_changed (self);
   return TRUE;
 }
 
@@ -321,19 +501,22 @@ densito_edit_stack_redo (DensitoEditStack *self)
   switch (edit->kind)
     {
     case EDIT_ADD:
-      densito_sidecar_insert_roi (self->sidecar, edit->position, edit->after);
+      for (guint k = 0; k < edit->n; k++)
+        densito_sidecar_insert_roi (self->sidecar, edit->positions[k], edit->after[k]);
       break;
     case EDIT_DELETE:
-      densito_sidecar_remove_roi (self->sidecar, edit->position, NULL);
+      densito_sidecar_remove_roi (self->sidecar, edit->positions[0], NULL);
       break;
     case EDIT_MODIFY:
-      densito_sidecar_replace_roi (self->sidecar, edit->position, edit->after);
+      for (guint k = 0; k < edit->n; k++)
+        densito_sidecar_replace_roi (self->sidecar, edit->positions[k], edit->after[k]);
       break;
     case EDIT_REVIEW:
     default:
       densito_sidecar_set_review (self->sidecar, &edit->review_after);
       break;
     }
+  emit_changed (self);
   return TRUE;
 }
 
@@ -349,6 +532,7 @@ densito_edit_stack_mark_saved (DensitoEditStack *self)
 {
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
   self->saved = self->position;
+  emit_changed (self);
 }
 
 gboolean
