@@ -794,6 +794,36 @@ test_async_and_summary (void)
   test_remove_tree (dir);
 }
 
+/* A cancel that comes after the export has renamed its folder does not
+ * undo it; the result must then say it was exported, not cancelled, or a
+ * caller would report "nothing was exported" over a finished export. */
+static void
+test_async_cancel_too_late (void)
+{
+  g_autofree char *dir = make_dataset (10, NULL);
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autoptr(DensitoDataset) src = open_dataset (dir);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  AsyncRun run = { loop, NULL, NULL };
+  g_autoptr(DensitoExportResult) result = NULL;
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  densito_export_async (src, NULL, target, DENSITO_EXPORT_DEFAULT, cancellable, NULL, NULL,
+                        async_done_cb, &run);
+  /* The callback cannot run before the main loop does. */
+  while (!g_file_test (target, G_FILE_TEST_IS_DIR) && g_get_monotonic_time () < end)
+    g_usleep (1000);
+  g_assert_true (g_file_test (target, G_FILE_TEST_IS_DIR));
+  g_cancellable_cancel (cancellable);
+  g_main_loop_run (loop);
+  g_assert_no_error (run.error);
+  result = run.result;
+  g_assert_nonnull (result);
+  g_assert_true (exists (target, "manifest.json"));
+  test_remove_tree (dir);
+}
+
 typedef struct
 {
   int   status;
@@ -886,6 +916,7 @@ main (int    argc,
   g_test_add_func ("/export/cancel", test_cancel);
   g_test_add_func ("/export/write-error", test_write_error);
   g_test_add_func ("/export/async-summary", test_async_and_summary);
+  g_test_add_func ("/export/async-cancel-too-late", test_async_cancel_too_late);
   g_test_add_func ("/export/cli", test_cli);
 
   return g_test_run ();

@@ -1699,6 +1699,10 @@ densito_export_async (DensitoDataset             *dataset,
 
   task = g_task_new (dataset, cancellable, callback, user_data);
   g_task_set_source_tag (task, densito_export_async);
+  /* The worker says whether the export happened: a cancel that comes
+   * after the rename cannot undo it, so it must not turn a finished
+   * export into a "cancelled" one. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, d, export_data_free);
   g_task_run_in_thread (task, export_thread);
 }
