@@ -15,12 +15,21 @@
  * it was. Everything that turns widget pixels into image pixels goes
  * through get_transform(), so drawing, hit testing and the public
  * conversion functions agree at every zoom.
+ *
+ * Editing: with an edit stack (densito_scan_view_set_edit_stack()) every
+ * change goes through the stack, and the view redraws on its "changed"
+ * signal. A pointer drag keeps the box it started from and the whole
+ * offset since the press, and sends the box computed from those two to
+ * the stack with one merge id, so a drag is one undo step and a drag of
+ * N widget pixels at zoom z moves a box by exactly N / z image pixels.
+ * The handles of the selected ROI are drawn in that ROI's own node.
  */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
+#include "densito-roi-geometry.h"
 #include "densito-scan-view.h"
 #include "densito-vocabulary.h"
 
@@ -49,6 +58,32 @@ struct _DensitoScanView
   guint           invert : 1;
   guint           show_rois : 1;
 
+  /* Editing */
+  DensitoEditStack *stack;
+  gulong          stack_changed_id;
+  DensitoRegion   region;
+  int             selected;         /* sidecar index, -1 for none */
+  char           *selected_key;     /* followed through edits that renumber */
+  char           *add_label;        /* the next primary drag draws this ROI */
+  GtkWidget      *popover;
+  gboolean        popover_adds;     /* choosing a label starts an add */
+  GHashTable     *layouts;          /* label -> PangoLayout, shared by entries */
+
+  int             edit_drag;        /* EditDrag */
+  int             drag_hx;
+  int             drag_hy;
+  guint           drag_index;
+  guint           drag_index2;
+  DensitoBox      drag_box;
+  DensitoBox      drag_box2;
+  guint           drag_merge;
+  double          drag_scale;
+  double          drag_ix;          /* image point pressed */
+  double          drag_iy;
+  double          drag_dx;          /* offset so far, image pixels */
+  double          drag_dy;
+  gboolean        drag_shift;
+
   /* Interaction */
   guint           pointer_inside : 1;
   guint           space_held : 1;
@@ -70,8 +105,19 @@ enum {
   PROP_CONTRAST,
   PROP_INVERT,
   PROP_SHOW_ROIS,
+  PROP_SELECTED,
   N_PROPS
 };
+
+typedef enum
+{
+  EDIT_DRAG_NONE,
+  EDIT_DRAG_MOVE,
+  EDIT_DRAG_RESIZE,
+  EDIT_DRAG_ROTATE,
+  EDIT_DRAG_BORDER,
+  EDIT_DRAG_ADD,
+} EditDrag;
 
 static GParamSpec *properties[N_PROPS];
 
@@ -115,6 +161,31 @@ typedef struct
 #define TAG_MIN_EXTENT       24.0                /* no tag on shapes smaller than this on screen */
 #define MAX_AVOIDING         64                  /* tags placed around each other */
 #define MAX_CANDIDATES       8
+#define HANDLE_SIZE          8.0                 /* side of a resize handle, widget pixels */
+#define HANDLE_HIT           7.0                 /* how near a handle a press grabs it */
+#define ROTATE_OFFSET        22.0                /* rotation handle above the top edge */
+#define BORDER_HIT           4.0                 /* how near a shared border a press grabs it */
+#define DUPLICATE_OFFSET     10.0
+#define MIN_NEW_SIZE         2.0                 /* image pixels; smaller drags add nothing */
+
+static gboolean          editable        (DensitoScanView  *self);
+static const DensitoRoi *selected_box    (DensitoScanView  *self);
+static void              handles_bounds  (const DensitoBox *box,
+                                          double            s,
+                                          double            ox,
+                                          double            oy,
+                                          graphene_rect_t  *r);
+static void              draw_handles    (cairo_t          *cr,
+                                          const DensitoBox *box,
+                                          const GdkRGBA    *colour,
+                                          double            s,
+                                          double            ox,
+                                          double            oy);
+static void              draw_dashed_box (cairo_t          *cr,
+                                          const DensitoBox *box,
+                                          double            s,
+                                          double            ox,
+                                          double            oy);
 
 static const GdkRGBA background = { 0.102, 0.102, 0.110, 1.0 };
 static const GdkRGBA halo = { 0.0, 0.0, 0.0, 0.55 };
@@ -501,12 +572,19 @@ fill_entry (DensitoScanView  *self,
   lum = 0.2126 * entry->colour.red + 0.7152 * entry->colour.green + 0.0722 * entry->colour.blue;
   entry->dark_text = lum > 0.45;
 
-  entry->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self),
-                                                  densito_roi_label_display_name (label));
-  attrs = pango_attr_list_new ();
-  pango_attr_list_insert (attrs, pango_attr_scale_new (0.92));
-  pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-  pango_layout_set_attributes (entry->layout, attrs);
+  /* Shared per label, so that the many rebuilds of a drag create none. */
+  entry->layout = g_hash_table_lookup (self->layouts, label);
+  if (entry->layout == NULL)
+    {
+      entry->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self),
+                                                      densito_roi_label_display_name (label));
+      attrs = pango_attr_list_new ();
+      pango_attr_list_insert (attrs, pango_attr_scale_new (0.92));
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      pango_layout_set_attributes (entry->layout, attrs);
+      g_hash_table_insert (self->layouts, g_strdup (label), entry->layout);
+    }
+  g_object_ref (entry->layout);
   measure_tag (entry);
   return TRUE;
 }
@@ -942,13 +1020,14 @@ snapshot_rois (DensitoScanView *self,
   serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
   if (serial != self->pango_serial)
     {
-      for (guint i = 0; i < self->entries->len; i++)
-        {
-          RoiEntry *entry = &g_array_index (self->entries, RoiEntry, i);
+      GHashTableIter iter;
+      gpointer layout;
 
-          pango_layout_context_changed (entry->layout);
-          measure_tag (entry);
-        }
+      g_hash_table_iter_init (&iter, self->layouts);
+      while (g_hash_table_iter_next (&iter, NULL, &layout))
+        pango_layout_context_changed (layout);
+      for (guint i = 0; i < self->entries->len; i++)
+        measure_tag (&g_array_index (self->entries, RoiEntry, i));
       self->pango_serial = serial;
     }
 
@@ -956,16 +1035,26 @@ snapshot_rois (DensitoScanView *self,
     {
       const RoiEntry *entry = &g_array_index (self->entries, RoiEntry, i);
       graphene_rect_t shape, bounds, tag;
+      const DensitoRoi *selected;
       gboolean has_tag;
       cairo_t *cr;
 
       entry_widget_bounds (entry, s, ox, oy, &shape);
       graphene_rect_inset (&shape, -NODE_MARGIN, -NODE_MARGIN);
-      if (!graphene_rect_intersection (&shape, &view, NULL))
+      if (!graphene_rect_intersection (&shape, &view, NULL) &&
+          (int)entry->index != self->selected)
         continue;
 
       has_tag = MAX ((entry->x1 - entry->x0) * s, (entry->y1 - entry->y0) * s) >= TAG_MIN_EXTENT;
       bounds = shape;
+      selected = (int)entry->index == self->selected ? selected_box (self) : NULL;
+      if (selected != NULL && editable (self))
+        {
+          graphene_rect_t hb;
+
+          handles_bounds (&selected->box, s, ox, oy, &hb);
+          graphene_rect_union (&bounds, &hb, &bounds);
+        }
       if (has_tag)
         {
           graphene_rect_t candidates[MAX_CANDIDATES];
@@ -1004,6 +1093,10 @@ snapshot_rois (DensitoScanView *self,
       draw_shape (cr, entry, s, ox, oy, scale_factor);
       if (has_tag)
         draw_tag (cr, entry, &tag);
+      if (selected != NULL && editable (self))
+        draw_handles (cr, &selected->box, &entry->colour, s, ox, oy);
+      else if (selected != NULL)
+        draw_dashed_box (cr, &selected->box, s, ox, oy);
       cairo_destroy (cr);
     }
 }
@@ -1033,6 +1126,976 @@ push_adjustments (DensitoScanView *self,
   gtk_snapshot_push_color_matrix (snapshot, &matrix, &offsets);
 }
 
+/* Editing */
+
+static gboolean
+editable (DensitoScanView *self)
+{
+  return self->stack != NULL && self->sidecar != NULL && self->texture != NULL;
+}
+
+static guint
+n_rois (DensitoScanView *self)
+{
+  return self->sidecar ? densito_sidecar_get_n_rois (self->sidecar) : 0;
+}
+
+/* The selected ROI when it is a box, else NULL. */
+static const DensitoRoi *
+selected_box (DensitoScanView *self)
+{
+  const DensitoRoi *roi;
+
+  if (self->selected < 0 || (guint)self->selected >= n_rois (self))
+    return NULL;
+  roi = densito_sidecar_get_roi (self->sidecar, self->selected);
+  return roi != NULL && roi->kind == DENSITO_SHAPE_BOX ? roi : NULL;
+}
+
+/* Whether the edge handles along each axis are drawn: not when the box
+ * is so small on screen that they would cover it. */
+static void
+edge_handles_shown (const DensitoBox *box,
+                    double            s,
+                    gboolean         *along_width,
+                    gboolean         *along_height)
+{
+  *along_width = box->width * s >= 3.0 * HANDLE_SIZE;
+  *along_height = box->height * s >= 3.0 * HANDLE_SIZE;
+}
+
+static void
+handle_point (const DensitoBox *box,
+              int               hx,
+              int               hy,
+              double            s,
+              double            ox,
+              double            oy,
+              double           *wx,
+              double           *wy)
+{
+  double ix, iy;
+
+  densito_box_from_local (box, hx * box->width / 2.0, hy * box->height / 2.0, &ix, &iy);
+  *wx = ox + ix * s;
+  *wy = oy + iy * s;
+}
+
+static void
+rotation_point (const DensitoBox *box,
+                double            s,
+                double            ox,
+                double            oy,
+                double           *wx,
+                double           *wy)
+{
+  double ix, iy;
+
+  /* Above the top edge by a fixed distance on screen, along the box's own
+   * up direction. */
+  densito_box_from_local (box, 0.0, -box->height / 2.0 - ROTATE_OFFSET / s, &ix, &iy);
+  *wx = ox + ix * s;
+  *wy = oy + iy * s;
+}
+
+static const int handle_dirs[8][2] = {
+  { -1, -1 }, { 0, -1 }, { 1, -1 }, { 1, 0 }, { 1, 1 }, { 0, 1 }, { -1, 1 }, { -1, 0 },
+};
+
+static gboolean
+handle_shown (const DensitoBox *box,
+              double            s,
+              int               hx,
+              int               hy)
+{
+  gboolean w, h;
+
+  edge_handles_shown (box, s, &w, &h);
+  if (hx == 0)
+    return w;
+  if (hy == 0)
+    return h;
+  return TRUE;
+}
+
+/* The widget rectangle the handles of @box cover. */
+static void
+handles_bounds (const DensitoBox *box,
+                double            s,
+                double            ox,
+                double            oy,
+                graphene_rect_t  *r)
+{
+  double wx, wy;
+
+  rotation_point (box, s, ox, oy, &wx, &wy);
+  graphene_rect_init (r, wx - HANDLE_SIZE, wy - HANDLE_SIZE, 2 * HANDLE_SIZE, 2 * HANDLE_SIZE);
+  for (guint k = 0; k < 8; k++)
+    {
+      graphene_rect_t h;
+
+      handle_point (box, handle_dirs[k][0], handle_dirs[k][1], s, ox, oy, &wx, &wy);
+      graphene_rect_init (&h, wx - HANDLE_SIZE, wy - HANDLE_SIZE, 2 * HANDLE_SIZE, 2 * HANDLE_SIZE);
+      graphene_rect_union (r, &h, r);
+    }
+}
+
+static void
+draw_handles (cairo_t          *cr,
+              const DensitoBox *box,
+              const GdkRGBA    *colour,
+              double            s,
+              double            ox,
+              double            oy)
+{
+  double tx, ty, rx, ry;
+
+  /* The stem and knob of the rotation handle. */
+  handle_point (box, 0, -1, s, ox, oy, &tx, &ty);
+  rotation_point (box, s, ox, oy, &rx, &ry);
+  cairo_move_to (cr, tx, ty);
+  cairo_line_to (cr, rx, ry);
+  gdk_cairo_set_source_rgba (cr, &halo);
+  cairo_set_line_width (cr, 3.0);
+  cairo_stroke_preserve (cr);
+  gdk_cairo_set_source_rgba (cr, colour);
+  cairo_set_line_width (cr, 1.5);
+  cairo_stroke (cr);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, rx, ry, HANDLE_SIZE / 2.0 + 1.0, 0.0, 2.0 * G_PI);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  cairo_fill_preserve (cr);
+  gdk_cairo_set_source_rgba (cr, &halo);
+  cairo_set_line_width (cr, 1.5);
+  cairo_stroke (cr);
+
+  for (guint k = 0; k < 8; k++)
+    {
+      double wx, wy;
+
+      if (!handle_shown (box, s, handle_dirs[k][0], handle_dirs[k][1]))
+        continue;
+      handle_point (box, handle_dirs[k][0], handle_dirs[k][1], s, ox, oy, &wx, &wy);
+      cairo_rectangle (cr, round (wx) - HANDLE_SIZE / 2.0 + 0.5, round (wy) - HANDLE_SIZE / 2.0 + 0.5,
+                       HANDLE_SIZE - 1.0, HANDLE_SIZE - 1.0);
+      cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+      cairo_fill_preserve (cr);
+      gdk_cairo_set_source_rgba (cr, &halo);
+      cairo_set_line_width (cr, 1.0);
+      cairo_stroke (cr);
+    }
+}
+
+/* A dashed outline for a selected ROI that cannot be edited, and for the
+ * box being drawn. */
+static void
+draw_dashed_box (cairo_t          *cr,
+                 const DensitoBox *box,
+                 double            s,
+                 double            ox,
+                 double            oy)
+{
+  static const double dash[] = { 4.0, 3.0 };
+  double xy[8];
+
+  densito_box_corners (box, xy);
+  for (guint k = 0; k < 4; k++)
+    cairo_line_to (cr, ox + xy[2 * k] * s, oy + xy[2 * k + 1] * s);
+  cairo_close_path (cr);
+  gdk_cairo_set_source_rgba (cr, &halo);
+  cairo_set_line_width (cr, 3.0);
+  cairo_stroke_preserve (cr);
+  cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  cairo_set_line_width (cr, 1.5);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0.0);
+}
+
+static gboolean
+near_point (double ax,
+            double ay,
+            double bx,
+            double by,
+            double r)
+{
+  return fabs (ax - bx) <= r && fabs (ay - by) <= r;
+}
+
+/* What a primary press at (@wx, @wy) would grab. */
+static EditDrag
+hit_test (DensitoScanView *self,
+          double           wx,
+          double           wy,
+          int             *hx,
+          int             *hy,
+          int             *index,
+          int             *index2)
+{
+  const DensitoRoi *sel = selected_box (self);
+  double s, ox, oy, ix, iy;
+
+  *hx = *hy = 0;
+  *index = *index2 = -1;
+  if (self->sidecar == NULL || self->texture == NULL || !self->show_rois)
+    return EDIT_DRAG_NONE;
+  get_transform (self, &s, &ox, &oy);
+  ix = (wx - ox) / s;
+  iy = (wy - oy) / s;
+
+  if (sel != NULL && editable (self))
+    {
+      double px, py;
+
+      rotation_point (&sel->box, s, ox, oy, &px, &py);
+      if (near_point (wx, wy, px, py, HANDLE_HIT + 1.0))
+        {
+          *index = self->selected;
+          return EDIT_DRAG_ROTATE;
+        }
+      /* Corners before edges, so that a small box stays resizable. */
+      for (guint pass = 0; pass < 2; pass++)
+        for (guint k = 0; k < 8; k++)
+          {
+            int dx = handle_dirs[k][0], dy = handle_dirs[k][1];
+
+            if ((pass == 0) != (dx != 0 && dy != 0) || !handle_shown (&sel->box, s, dx, dy))
+              continue;
+            handle_point (&sel->box, dx, dy, s, ox, oy, &px, &py);
+            if (near_point (wx, wy, px, py, HANDLE_HIT))
+              {
+                /* The middle of an edge shared with a neighbouring
+                 * vertebra moves the border of both. */
+                if (pass == 1 && dx == 0)
+                  break;
+                *hx = dx;
+                *hy = dy;
+                *index = self->selected;
+                return EDIT_DRAG_RESIZE;
+              }
+          }
+    }
+
+  if (editable (self))
+    {
+      double tol = BORDER_HIT / s;
+
+      for (guint i = 0; i < n_rois (self); i++)
+        for (guint j = 0; j < n_rois (self); j++)
+          if (densito_rois_border_hit (densito_sidecar_get_roi (self->sidecar, i),
+                                       densito_sidecar_get_roi (self->sidecar, j),
+                                       ix, iy, tol))
+            {
+              *index = i;
+              *index2 = j;
+              return EDIT_DRAG_BORDER;
+            }
+    }
+
+  if (sel != NULL && editable (self))
+    {
+      /* Top and bottom edge handles that are not on a shared border. */
+      for (int dy = -1; dy <= 1; dy += 2)
+        {
+          double px, py;
+
+          if (!handle_shown (&sel->box, s, 0, dy))
+            continue;
+          handle_point (&sel->box, 0, dy, s, ox, oy, &px, &py);
+          if (near_point (wx, wy, px, py, HANDLE_HIT))
+            {
+              *hy = dy;
+              *index = self->selected;
+              return EDIT_DRAG_RESIZE;
+            }
+        }
+    }
+
+  /* The topmost ROI under the point: the selected one first, then the
+   * smallest, as they are drawn. */
+  if (sel != NULL)
+    {
+      for (guint i = 0; i < self->entries->len; i++)
+        {
+          const RoiEntry *entry = &g_array_index (self->entries, RoiEntry, i);
+
+          if ((int)entry->index == self->selected && point_in_entry (entry, ix, iy))
+            {
+              *index = self->selected;
+              return EDIT_DRAG_MOVE;
+            }
+        }
+    }
+  for (guint i = self->entries->len; i-- > 0;)
+    {
+      const RoiEntry *entry = &g_array_index (self->entries, RoiEntry, i);
+
+      if (point_in_entry (entry, ix, iy))
+        {
+          *index = entry->index;
+          return EDIT_DRAG_MOVE;
+        }
+    }
+  return EDIT_DRAG_NONE;
+}
+
+static void
+announce (DensitoScanView *self)
+{
+  const DensitoRoi *roi = NULL;
+
+  if (self->selected >= 0 && (guint)self->selected < n_rois (self))
+    roi = densito_sidecar_get_roi (self->sidecar, self->selected);
+
+  if (roi != NULL && roi->kind == DENSITO_SHAPE_BOX)
+    {
+      const DensitoBox *b = &roi->box;
+      g_autofree char *text = NULL;
+      double angle = round (b->angle * 10.0) / 10.0;
+
+      /* The position is the box's top-left corner before any rotation. */
+      if (angle != 0.0)
+        /* Translators: an ROI for screen readers: label, position, size and rotation */
+        text = g_strdup_printf (_("%s, x %.0f, y %.0f, %.0f by %.0f pixels, rotated %g degrees"),
+                                densito_roi_label_display_name (roi->label ? roi->label : ""),
+                                b->cx - b->width / 2.0, b->cy - b->height / 2.0,
+                                b->width, b->height, angle);
+      else
+        /* Translators: an ROI for screen readers: label, position and size */
+        text = g_strdup_printf (_("%s, x %.0f, y %.0f, %.0f by %.0f pixels"),
+                                densito_roi_label_display_name (roi->label ? roi->label : ""),
+                                b->cx - b->width / 2.0, b->cy - b->height / 2.0,
+                                b->width, b->height);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                      -1);
+    }
+  else if (roi != NULL)
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      densito_roi_label_display_name (roi->label ? roi->label : ""),
+                                      -1);
+    }
+  else if (self->title == NULL)
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
+}
+
+static void
+update_actions (DensitoScanView *self)
+{
+  gboolean can_edit = editable (self);
+  gboolean has_box = can_edit && selected_box (self) != NULL;
+  gboolean has_sel = can_edit && self->selected >= 0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "scan.add-roi", can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "scan.add-menu", can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "scan.delete", has_sel);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "scan.duplicate", has_box);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "scan.relabel", has_sel);
+}
+
+static void
+set_selected_internal (DensitoScanView *self,
+                       int              selected)
+{
+  if (selected < 0 || (guint)selected >= n_rois (self))
+    selected = -1;
+  g_free (self->selected_key);
+  self->selected_key = selected >= 0 ? g_strdup (densito_sidecar_get_roi (self->sidecar, selected)->key) : NULL;
+  if (selected != self->selected)
+    {
+      self->selected = selected;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  announce (self);
+  update_actions (self);
+}
+
+/* The selected ROI by its key, after a change that may have renumbered
+ * or removed it. */
+static void
+resync_selection (DensitoScanView *self)
+{
+  int i = -1;
+
+  if (self->selected_key != NULL && self->sidecar != NULL)
+    i = densito_sidecar_find_roi (self->sidecar, self->selected_key);
+  set_selected_internal (self, i);
+}
+
+static void
+cancel_add (DensitoScanView *self)
+{
+  g_clear_pointer (&self->add_label, g_free);
+  if (self->edit_drag == EDIT_DRAG_ADD)
+    {
+      self->edit_drag = EDIT_DRAG_NONE;
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+static void
+update_edit_cursor (DensitoScanView *self)
+{
+  static const char *resize_names[3][3] = {
+    { "nw-resize", "w-resize", "sw-resize" },
+    { "n-resize", NULL, "s-resize" },
+    { "ne-resize", "e-resize", "se-resize" },
+  };
+  const char *name = NULL;
+  int hx, hy, i, j;
+
+  if (self->panning || (self->space_held && self->zoom > 0.0))
+    {
+      update_cursor (self);
+      return;
+    }
+  if (self->add_label != NULL)
+    name = "crosshair";
+  else if (self->edit_drag == EDIT_DRAG_MOVE)
+    name = "move";
+  else if (self->edit_drag == EDIT_DRAG_ROTATE)
+    name = "grabbing";
+  else if (self->edit_drag == EDIT_DRAG_BORDER)
+    name = "row-resize";
+  else if (self->edit_drag == EDIT_DRAG_RESIZE)
+    name = resize_names[self->drag_hx + 1][self->drag_hy + 1];
+  else if (self->pointer_inside && editable (self))
+    switch (hit_test (self, self->pointer_x, self->pointer_y, &hx, &hy, &i, &j))
+      {
+      case EDIT_DRAG_ROTATE:
+        name = "grab";
+        break;
+      case EDIT_DRAG_RESIZE:
+        name = resize_names[hx + 1][hy + 1];
+        break;
+      case EDIT_DRAG_BORDER:
+        name = "row-resize";
+        break;
+      case EDIT_DRAG_MOVE:
+        name = i == self->selected ? "move" : "pointer";
+        break;
+      case EDIT_DRAG_NONE:
+      case EDIT_DRAG_ADD:
+      default:
+        break;
+      }
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), name);
+}
+
+static void
+stack_changed_cb (DensitoEditStack *stack,
+                  DensitoScanView  *self)
+{
+  rebuild_entries (self);
+  /* An undo may have taken away what a drag holds. */
+  if (self->edit_drag == EDIT_DRAG_MOVE || self->edit_drag == EDIT_DRAG_RESIZE ||
+      self->edit_drag == EDIT_DRAG_ROTATE || self->edit_drag == EDIT_DRAG_BORDER)
+    if (self->drag_index >= n_rois (self) || self->drag_index2 >= n_rois (self))
+      self->edit_drag = EDIT_DRAG_NONE;
+  resync_selection (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Sends @box for the selected ROI as a step of its own. */
+static void
+apply_box (DensitoScanView  *self,
+           const DensitoBox *box)
+{
+  DensitoBox b = *box;
+
+  densito_box_clamp_center (&b, gdk_texture_get_width (self->texture),
+                            gdk_texture_get_height (self->texture));
+  densito_edit_stack_set_box (self->stack, self->selected, &b, 0);
+}
+
+static void
+select_step (DensitoScanView *self,
+             int              step)
+{
+  int n = n_rois (self);
+  int next;
+
+  if (self->selected < 0)
+    next = step > 0 ? 0 : n - 1;
+  else
+    next = self->selected + step;
+  set_selected_internal (self, next >= 0 && next < n ? next : -1);
+}
+
+static void start_add (DensitoScanView *self, const char *label);
+
+static void
+label_chosen (DensitoScanView *self,
+              const char      *label)
+{
+  g_autofree char *text = g_strstrip (g_strdup (label));
+
+  if (self->popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+  if (*text == '\0' || !editable (self))
+    return;
+  if (self->popover_adds)
+    start_add (self, text);
+  else if (self->selected >= 0)
+    densito_edit_stack_relabel (self->stack, self->selected, text);
+}
+
+static void
+label_button_clicked_cb (GtkButton       *button,
+                         DensitoScanView *self)
+{
+  label_chosen (self, g_object_get_data (G_OBJECT (button), "densito-label"));
+}
+
+static void
+label_entry_activate_cb (GtkEntry        *entry,
+                         DensitoScanView *self)
+{
+  label_chosen (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static void
+popover_closed_cb (GtkPopover      *popover,
+                   DensitoScanView *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+/* The region's vocabulary as buttons, and an entry for any other label;
+ * for a relabel the current label is marked. */
+static void
+show_label_popover (DensitoScanView *self,
+                    gboolean         adds)
+{
+  const DensitoRoiLabel *labels[32];
+  const DensitoRoi *roi = NULL;
+  guint n = densito_vocabulary_for_region (self->region, labels, G_N_ELEMENTS (labels));
+  GtkWidget *box, *heading, *entry;
+  graphene_rect_t at;
+  double s, ox, oy;
+
+  if (!editable (self))
+    return;
+  if (!adds)
+    {
+      if (self->selected < 0)
+        return;
+      roi = densito_sidecar_get_roi (self->sidecar, self->selected);
+    }
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  heading = gtk_label_new (adds ? _("Add ROI") : _("Change label"));
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_label_set_xalign (GTK_LABEL (heading), 0.0);
+  gtk_widget_set_margin_bottom (heading, 4);
+  gtk_box_append (GTK_BOX (box), heading);
+
+  for (guint k = 0; k < n; k++)
+    {
+      GtkWidget *button = gtk_button_new ();
+      GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+      GtkWidget *name = gtk_label_new (_(labels[k]->name));
+      GtkWidget *id = gtk_label_new (labels[k]->id);
+
+      gtk_label_set_xalign (GTK_LABEL (name), 0.0);
+      gtk_widget_set_hexpand (name, TRUE);
+      gtk_widget_add_css_class (id, "dim-label");
+      gtk_box_append (GTK_BOX (row), name);
+      gtk_box_append (GTK_BOX (row), id);
+      if (roi != NULL && g_strcmp0 (roi->label, labels[k]->id) == 0)
+        gtk_box_append (GTK_BOX (row), gtk_image_new_from_icon_name ("object-select-symbolic"));
+      gtk_button_set_child (GTK_BUTTON (button), row);
+      gtk_widget_add_css_class (button, "flat");
+      g_object_set_data_full (G_OBJECT (button), "densito-label", g_strdup (labels[k]->id), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (label_button_clicked_cb), self);
+      gtk_box_append (GTK_BOX (box), button);
+    }
+
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Other label, then Enter"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Other label"),
+                                  -1);
+  if (roi != NULL && roi->label != NULL && densito_vocabulary_lookup (roi->label) == NULL)
+    gtk_editable_set_text (GTK_EDITABLE (entry), roi->label);
+  gtk_widget_set_margin_top (entry, 6);
+  g_signal_connect (entry, "activate", G_CALLBACK (label_entry_activate_cb), self);
+  gtk_box_append (GTK_BOX (box), entry);
+
+  if (self->popover == NULL)
+    {
+      self->popover = gtk_popover_new ();
+      gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
+      gtk_popover_set_position (GTK_POPOVER (self->popover), GTK_POS_RIGHT);
+      g_signal_connect (self->popover, "closed", G_CALLBACK (popover_closed_cb), self);
+    }
+  gtk_popover_set_child (GTK_POPOVER (self->popover), box);
+  self->popover_adds = adds;
+
+  get_transform (self, &s, &ox, &oy);
+  if (roi != NULL)
+    {
+      for (guint i = 0; i < self->entries->len; i++)
+        {
+          const RoiEntry *e = &g_array_index (self->entries, RoiEntry, i);
+
+          if ((int)e->index == self->selected)
+            entry_widget_bounds (e, s, ox, oy, &at);
+        }
+    }
+  else if (self->pointer_inside)
+    graphene_rect_init (&at, self->pointer_x, self->pointer_y, 1, 1);
+  else
+    graphene_rect_init (&at, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+                        gtk_widget_get_height (GTK_WIDGET (self)) / 2.0, 1, 1);
+  if (!graphene_rect_intersection (&at, &GRAPHENE_RECT_INIT (0, 0,
+                                                             gtk_widget_get_width (GTK_WIDGET (self)),
+                                                             gtk_widget_get_height (GTK_WIDGET (self))),
+                                   &at))
+    graphene_rect_init (&at, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+                        gtk_widget_get_height (GTK_WIDGET (self)) / 2.0, 1, 1);
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
+                               &(GdkRectangle) { (int)floor (at.origin.x), (int)floor (at.origin.y),
+                                                 MAX (1, (int)ceil (at.size.width)),
+                                                 MAX (1, (int)ceil (at.size.height)) });
+  gtk_popover_popup (GTK_POPOVER (self->popover));
+}
+
+static void
+start_add (DensitoScanView *self,
+           const char      *label)
+{
+  if (!editable (self) || label == NULL || *label == '\0')
+    return;
+  g_free (self->add_label);
+  self->add_label = g_strdup (label);
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  update_edit_cursor (self);
+}
+
+/* Keys on the selected ROI; TRUE when handled. */
+static gboolean
+edit_key (DensitoScanView *self,
+          guint            keyval,
+          GdkModifierType  state)
+{
+  const DensitoRoi *roi = selected_box (self);
+  gboolean shift = (state & GDK_SHIFT_MASK) != 0;
+  gboolean ctrl = (state & GDK_CONTROL_MASK) != 0;
+  double step = shift ? 10.0 : 1.0;
+  DensitoBox b;
+
+  if (state & GDK_ALT_MASK)
+    return FALSE;
+
+  switch (keyval)
+    {
+    case GDK_KEY_Tab:
+    case GDK_KEY_ISO_Left_Tab:
+    case GDK_KEY_KP_Tab:
+      if (ctrl || n_rois (self) == 0 || self->texture == NULL)
+        return FALSE;
+      select_step (self, keyval == GDK_KEY_ISO_Left_Tab || shift ? -1 : 1);
+      /* Past the last ROI, focus moves on as usual: no keyboard trap. */
+      return self->selected >= 0;
+
+    case GDK_KEY_Escape:
+      if (self->add_label != NULL)
+        {
+          cancel_add (self);
+          update_edit_cursor (self);
+          return TRUE;
+        }
+      if (self->selected >= 0)
+        {
+          set_selected_internal (self, -1);
+          return TRUE;
+        }
+      return FALSE;
+
+    case GDK_KEY_n:
+    case GDK_KEY_N:
+      if (ctrl || !editable (self))
+        return FALSE;
+      show_label_popover (self, TRUE);
+      return TRUE;
+
+    default:
+      break;
+    }
+
+  if (!editable (self) || self->selected < 0)
+    return FALSE;
+
+  switch (keyval)
+    {
+    case GDK_KEY_Delete:
+    case GDK_KEY_KP_Delete:
+      if (ctrl)
+        return FALSE;
+      densito_edit_stack_delete (self->stack, self->selected);
+      set_selected_internal (self, -1);
+      return TRUE;
+
+    case GDK_KEY_F2:
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+      if (ctrl)
+        return FALSE;
+      show_label_popover (self, FALSE);
+      return TRUE;
+
+    default:
+      break;
+    }
+
+  if (roi == NULL)
+    return FALSE;
+
+  switch (keyval)
+    {
+    case GDK_KEY_d:
+    case GDK_KEY_D:
+      if (!ctrl)
+        return FALSE;
+      set_selected_internal (self, densito_edit_stack_duplicate (self->stack, self->selected,
+                                                                 DUPLICATE_OFFSET, DUPLICATE_OFFSET));
+      return TRUE;
+
+    case GDK_KEY_Left:
+    case GDK_KEY_Right:
+    case GDK_KEY_Up:
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Left:
+    case GDK_KEY_KP_Right:
+    case GDK_KEY_KP_Up:
+    case GDK_KEY_KP_Down:
+      {
+        int dx = 0, dy = 0;
+
+        if (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left)
+          dx = -1;
+        else if (keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right)
+          dx = 1;
+        else if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+          dy = -1;
+        else
+          dy = 1;
+
+        if (ctrl)
+          {
+            double lx = dx * step, ly = dy * step, x0, y0, x1, y1;
+
+            /* Along the box's own axes: right and down grow it, left and
+             * up shrink it, the top-left corner staying put. */
+            densito_box_from_local (&roi->box, 0, 0, &x0, &y0);
+            densito_box_from_local (&roi->box, lx, ly, &x1, &y1);
+            densito_box_resize (&roi->box, dx != 0 ? 1 : 0, dy != 0 ? 1 : 0,
+                                roi->box.angle == 0.0 ? lx : x1 - x0,
+                                roi->box.angle == 0.0 ? ly : y1 - y0, FALSE, &b);
+          }
+        else
+          densito_box_move (&roi->box, dx * step, dy * step, &b);
+        apply_box (self, &b);
+        return TRUE;
+      }
+
+    case GDK_KEY_bracketleft:
+    case GDK_KEY_bracketright:
+    case GDK_KEY_braceleft:
+    case GDK_KEY_braceright:
+      if (ctrl)
+        return FALSE;
+      densito_box_rotate (&roi->box,
+                          (keyval == GDK_KEY_bracketleft || keyval == GDK_KEY_braceleft ? -1.0 : 1.0) *
+                          (shift ? 5.0 : 1.0), &b);
+      apply_box (self, &b);
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
+static void
+edit_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  DensitoScanView *self = DENSITO_SCAN_VIEW (widget);
+
+  if (!editable (self))
+    return;
+
+  if (g_str_equal (action_name, "scan.add-roi"))
+    start_add (self, g_variant_get_string (parameter, NULL));
+  else if (g_str_equal (action_name, "scan.add-menu"))
+    show_label_popover (self, TRUE);
+  else if (self->selected < 0)
+    return;
+  else if (g_str_equal (action_name, "scan.delete"))
+    {
+      densito_edit_stack_delete (self->stack, self->selected);
+      set_selected_internal (self, -1);
+    }
+  else if (g_str_equal (action_name, "scan.duplicate"))
+    {
+      if (selected_box (self) != NULL)
+        set_selected_internal (self, densito_edit_stack_duplicate (self->stack, self->selected,
+                                                                   DUPLICATE_OFFSET, DUPLICATE_OFFSET));
+    }
+  else if (g_str_equal (action_name, "scan.relabel"))
+    show_label_popover (self, FALSE);
+  else
+    g_assert_not_reached ();
+}
+
+/* The box a drag would give now, from the box it started with and its
+ * whole offset. */
+static void
+update_edit_drag (DensitoScanView *self)
+{
+  DensitoBox b, b2;
+  double iw = gdk_texture_get_width (self->texture);
+  double ih = gdk_texture_get_height (self->texture);
+
+  switch (self->edit_drag)
+    {
+    case EDIT_DRAG_MOVE:
+      densito_box_move (&self->drag_box, self->drag_dx, self->drag_dy, &b);
+      densito_box_clamp_center (&b, iw, ih);
+      densito_edit_stack_set_box (self->stack, self->drag_index, &b, self->drag_merge);
+      break;
+
+    case EDIT_DRAG_RESIZE:
+      densito_box_resize (&self->drag_box, self->drag_hx, self->drag_hy,
+                          self->drag_dx, self->drag_dy, self->drag_shift, &b);
+      densito_edit_stack_set_box (self->stack, self->drag_index, &b, self->drag_merge);
+      break;
+
+    case EDIT_DRAG_ROTATE:
+      {
+        double a0 = atan2 (self->drag_iy - self->drag_box.cy, self->drag_ix - self->drag_box.cx);
+        double a1 = atan2 (self->drag_iy + self->drag_dy - self->drag_box.cy,
+                           self->drag_ix + self->drag_dx - self->drag_box.cx);
+
+        densito_box_rotate (&self->drag_box, (a1 - a0) * 180.0 / G_PI, &b);
+        if (self->drag_shift)
+          densito_box_rotate (&b, round (b.angle / 15.0) * 15.0 - b.angle, &b);
+        densito_edit_stack_set_box (self->stack, self->drag_index, &b, self->drag_merge);
+        break;
+      }
+
+    case EDIT_DRAG_BORDER:
+      {
+        guint indices[2] = { self->drag_index, self->drag_index2 };
+        DensitoBox boxes[2];
+
+        densito_boxes_move_border (&self->drag_box, &self->drag_box2, self->drag_dy, &b, &b2);
+        boxes[0] = b;
+        boxes[1] = b2;
+        densito_edit_stack_set_boxes (self->stack, indices, boxes, 2, self->drag_merge);
+        break;
+      }
+
+    case EDIT_DRAG_ADD:
+      {
+        double x0 = CLAMP (self->drag_ix, 0.0, iw), y0 = CLAMP (self->drag_iy, 0.0, ih);
+        double x1 = CLAMP (self->drag_ix + self->drag_dx, 0.0, iw);
+        double y1 = CLAMP (self->drag_iy + self->drag_dy, 0.0, ih);
+
+        self->drag_box = (DensitoBox) { (x0 + x1) / 2.0, (y0 + y1) / 2.0, fabs (x1 - x0), fabs (y1 - y0), 0.0 };
+        gtk_widget_queue_draw (GTK_WIDGET (self));
+        break;
+      }
+
+    case EDIT_DRAG_NONE:
+    default:
+      break;
+    }
+}
+
+/* Starts an edit drag for a primary press; FALSE when there is nothing
+ * to drag there. */
+static gboolean
+begin_edit_drag (DensitoScanView *self,
+                 double           x,
+                 double           y,
+                 GdkModifierType  state)
+{
+  int hx, hy, i, j;
+  EditDrag what;
+  double s, ox, oy;
+
+  if (self->texture == NULL)
+    return FALSE;
+  get_transform (self, &s, &ox, &oy);
+  self->drag_scale = s;
+  self->drag_ix = (x - ox) / s;
+  self->drag_iy = (y - oy) / s;
+  self->drag_dx = self->drag_dy = 0.0;
+  self->drag_shift = (state & GDK_SHIFT_MASK) != 0;
+
+  if (self->add_label != NULL && editable (self))
+    {
+      self->edit_drag = EDIT_DRAG_ADD;
+      update_edit_drag (self);
+      return TRUE;
+    }
+
+  what = hit_test (self, x, y, &hx, &hy, &i, &j);
+  if (what == EDIT_DRAG_NONE)
+    {
+      set_selected_internal (self, -1);
+      return FALSE;
+    }
+  if (what == EDIT_DRAG_BORDER)
+    set_selected_internal (self, i);
+  else if (i != self->selected)
+    set_selected_internal (self, i);
+
+  if (!editable (self) || (what == EDIT_DRAG_MOVE && selected_box (self) == NULL))
+    return FALSE;
+
+  self->edit_drag = what;
+  self->drag_hx = hx;
+  self->drag_hy = hy;
+  self->drag_index = i;
+  self->drag_index2 = what == EDIT_DRAG_BORDER ? (guint)j : (guint)i;
+  self->drag_box = densito_sidecar_get_roi (self->sidecar, i)->box;
+  self->drag_box2 = densito_sidecar_get_roi (self->sidecar, self->drag_index2)->box;
+  self->drag_merge = densito_edit_stack_new_merge_id (self->stack);
+  update_edit_cursor (self);
+  return TRUE;
+}
+
+static void
+end_edit_drag (DensitoScanView *self)
+{
+  EditDrag was = self->edit_drag;
+
+  self->edit_drag = EDIT_DRAG_NONE;
+  if (was == EDIT_DRAG_ADD && self->add_label != NULL)
+    {
+      DensitoBox b = self->drag_box;
+      g_autofree char *label = g_steal_pointer (&self->add_label);
+
+      if (b.width >= MIN_NEW_SIZE && b.height >= MIN_NEW_SIZE && editable (self))
+        {
+          g_autoptr(DensitoRoi) roi = densito_roi_new_box (label, &b, DENSITO_SOURCE_OPERATOR);
+
+          set_selected_internal (self, densito_edit_stack_add (self->stack, roi));
+        }
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  update_edit_cursor (self);
+}
+
 /* Callbacks */
 
 static void
@@ -1044,6 +2107,8 @@ motion_cb (GtkEventControllerMotion *controller,
   self->pointer_inside = TRUE;
   self->pointer_x = x;
   self->pointer_y = y;
+  if (self->edit_drag == EDIT_DRAG_NONE)
+    update_edit_cursor (self);
 }
 
 static void
@@ -1098,11 +2163,19 @@ drag_begin_cb (GtkGestureDrag  *gesture,
                DensitoScanView *self)
 {
   guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
 
+  if (button == GDK_BUTTON_PRIMARY && !self->space_held)
+    {
+      if (begin_edit_drag (self, x, y, state))
+        gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+      else
+        gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
   if (self->texture == NULL || self->zoom <= 0.0 ||
       !(button == GDK_BUTTON_MIDDLE || (button == GDK_BUTTON_PRIMARY && self->space_held)))
     {
-      /* Leave the primary button to whoever edits ROIs. */
       gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
       return;
     }
@@ -1119,6 +2192,17 @@ drag_update_cb (GtkGestureDrag  *gesture,
                 double           offset_y,
                 DensitoScanView *self)
 {
+  if (self->edit_drag != EDIT_DRAG_NONE)
+    {
+      GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+      /* The whole offset since the press, at the scale of the press. */
+      self->drag_dx = offset_x / self->drag_scale;
+      self->drag_dy = offset_y / self->drag_scale;
+      self->drag_shift = (state & GDK_SHIFT_MASK) != 0;
+      update_edit_drag (self);
+      return;
+    }
   if (!self->panning || self->zoom <= 0.0)
     return;
   self->center_x = self->drag_center_x - offset_x / self->zoom;
@@ -1133,6 +2217,11 @@ drag_end_cb (GtkGestureDrag  *gesture,
              double           offset_y,
              DensitoScanView *self)
 {
+  if (self->edit_drag != EDIT_DRAG_NONE)
+    {
+      end_edit_drag (self);
+      return;
+    }
   self->panning = FALSE;
   update_cursor (self);
 }
@@ -1179,7 +2268,9 @@ key_pressed_cb (GtkEventControllerKey *controller,
                 GdkModifierType        state,
                 DensitoScanView       *self)
 {
-  if (keyval != GDK_KEY_space || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)))
+  if (keyval != GDK_KEY_space)
+    return edit_key (self, keyval, state);
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
     return FALSE;
   self->space_held = TRUE;
   update_cursor (self);
@@ -1257,6 +2348,8 @@ densito_scan_view_size_allocate (GtkWidget *widget,
 
   if (gtk_widget_should_layout (self->message_box))
     gtk_widget_allocate (self->message_box, width, height, baseline, NULL);
+  if (self->popover != NULL)
+    gtk_popover_present (GTK_POPOVER (self->popover));
 
   clamp_center (self);
 
@@ -1299,6 +2392,24 @@ densito_scan_view_snapshot (GtkWidget   *widget,
 
   if (self->show_rois && self->entries->len > 0)
     snapshot_rois (self, snapshot, s, ox, oy);
+
+  /* The box being drawn, in its own small node. */
+  if (self->edit_drag == EDIT_DRAG_ADD && self->drag_box.width > 0.0 && self->drag_box.height > 0.0)
+    {
+      graphene_rect_t r = GRAPHENE_RECT_INIT (ox + (self->drag_box.cx - self->drag_box.width / 2.0) * s,
+                                              oy + (self->drag_box.cy - self->drag_box.height / 2.0) * s,
+                                              self->drag_box.width * s, self->drag_box.height * s);
+      cairo_t *cr;
+
+      graphene_rect_inset (&r, -NODE_MARGIN, -NODE_MARGIN);
+      if (graphene_rect_intersection (&r, &GRAPHENE_RECT_INIT (0, 0, w, h), &r))
+        {
+          graphene_rect_round_extents (&r, &r);
+          cr = gtk_snapshot_append_cairo (snapshot, &r);
+          draw_dashed_box (cr, &self->drag_box, s, ox, oy);
+          cairo_destroy (cr);
+        }
+    }
 }
 
 static void
@@ -1308,6 +2419,10 @@ densito_scan_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->notify_scale_id, g_source_remove);
   g_clear_pointer (&self->message_box, gtk_widget_unparent);
+  g_clear_pointer (&self->popover, gtk_widget_unparent);
+  if (self->stack != NULL)
+    g_clear_signal_handler (&self->stack_changed_id, self->stack);
+  g_clear_object (&self->stack);
   g_clear_object (&self->texture);
   g_clear_object (&self->sidecar);
   if (self->entries != NULL)
@@ -1322,7 +2437,10 @@ densito_scan_view_finalize (GObject *object)
   DensitoScanView *self = DENSITO_SCAN_VIEW (object);
 
   g_clear_pointer (&self->entries, g_array_unref);
+  g_clear_pointer (&self->layouts, g_hash_table_unref);
   g_free (self->title);
+  g_free (self->add_label);
+  g_free (self->selected_key);
 
   G_OBJECT_CLASS (densito_scan_view_parent_class)->finalize (object);
 }
@@ -1355,6 +2473,9 @@ densito_scan_view_get_property (GObject    *object,
     case PROP_SHOW_ROIS:
       g_value_set_boolean (value, self->show_rois);
       break;
+    case PROP_SELECTED:
+      g_value_set_int (value, self->selected);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1384,6 +2505,9 @@ densito_scan_view_set_property (GObject      *object,
       break;
     case PROP_SHOW_ROIS:
       densito_scan_view_set_show_rois (self, g_value_get_boolean (value));
+      break;
+    case PROP_SELECTED:
+      densito_scan_view_set_selected (self, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1446,7 +2570,24 @@ densito_scan_view_class_init (DensitoScanViewClass *klass)
                           TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * DensitoScanView:selected:
+   *
+   * The index in the sidecar of the selected ROI, or -1 for none.
+   */
+  properties[PROP_SELECTED] =
+    g_param_spec_int ("selected", NULL, NULL,
+                      -1, G_MAXINT, -1,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* For the window's toolbar; the keys are handled in edit_key(). */
+  gtk_widget_class_install_action (widget_class, "scan.add-roi", "s", edit_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan.add-menu", NULL, edit_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan.delete", NULL, edit_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan.duplicate", NULL, edit_action_cb);
+  gtk_widget_class_install_action (widget_class, "scan.relabel", NULL, edit_action_cb);
 
   gtk_widget_class_install_action (widget_class, "scan-view.zoom-in", NULL, zoom_action_cb);
   gtk_widget_class_install_action (widget_class, "scan-view.zoom-out", NULL, zoom_action_cb);
@@ -1485,6 +2626,8 @@ densito_scan_view_init (DensitoScanView *self)
   self->notified_scale = 1.0;
   self->entries = g_array_new (FALSE, TRUE, sizeof (RoiEntry));
   g_array_set_clear_func (self->entries, roi_entry_clear);
+  self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->selected = -1;
 
   gtk_widget_set_focusable (widget, TRUE);
   gtk_widget_set_focus_on_click (widget, TRUE);
@@ -1562,6 +2705,8 @@ densito_scan_view_init (DensitoScanView *self)
   controller = gtk_event_controller_focus_new ();
   g_signal_connect (controller, "leave", G_CALLBACK (focus_leave_cb), self);
   gtk_widget_add_controller (widget, controller);
+
+  update_actions (self);
 }
 
 /* Public API */
@@ -1590,6 +2735,7 @@ densito_scan_view_set_texture (DensitoScanView *self,
   densito_scan_view_set_message (self, NULL, NULL);
   if (!g_set_object (&self->texture, texture))
     return;
+  update_actions (self);
   self->center_x = texture ? gdk_texture_get_width (texture) / 2.0 : 0.0;
   self->center_y = texture ? gdk_texture_get_height (texture) / 2.0 : 0.0;
   set_zoom_about_center (self, 0.0);
@@ -1667,6 +2813,22 @@ densito_scan_view_set_rois (DensitoScanView *self,
   g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
   g_return_if_fail (sidecar == NULL || DENSITO_IS_SIDECAR (sidecar));
 
+  if (self->stack != NULL)
+    {
+      g_clear_signal_handler (&self->stack_changed_id, self->stack);
+      g_clear_object (&self->stack);
+    }
+  if (sidecar != self->sidecar)
+    {
+      cancel_add (self);
+      self->edit_drag = EDIT_DRAG_NONE;
+      g_clear_pointer (&self->selected_key, g_free);
+      if (self->selected != -1)
+        {
+          self->selected = -1;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+        }
+    }
   g_set_object (&self->sidecar, sidecar);
   densito_scan_view_rois_changed (self);
 }
@@ -1685,7 +2847,157 @@ densito_scan_view_rois_changed (DensitoScanView *self)
   g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
 
   rebuild_entries (self);
+  resync_selection (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/**
+ * densito_scan_view_set_edit_stack:
+ * @stack: (nullable): the edit stack of the image shown, or %NULL
+ * @region: (nullable): "spine", "hip", "forearm", "lateral", or %NULL when
+ *   unknown; which vocabulary the add and relabel popovers offer
+ *
+ * Shows the ROIs of @stack's sidecar and makes them editable: every edit
+ * goes through @stack, and the view follows its "changed" signal. With
+ * %NULL the view drops the stack and its ROIs and is read-only again;
+ * densito_scan_view_set_rois() shows ROIs read-only (and drops any stack).
+ */
+void
+densito_scan_view_set_edit_stack (DensitoScanView  *self,
+                                  DensitoEditStack *stack,
+                                  const char       *region)
+{
+  DensitoSidecar *sidecar;
+
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (stack == NULL || DENSITO_IS_EDIT_STACK (stack));
+
+  if (g_strcmp0 (region, "spine") == 0)
+    self->region = DENSITO_REGION_SPINE;
+  else if (g_strcmp0 (region, "hip") == 0)
+    self->region = DENSITO_REGION_HIP;
+  else if (g_strcmp0 (region, "forearm") == 0)
+    self->region = DENSITO_REGION_FOREARM;
+  else if (g_strcmp0 (region, "lateral") == 0)
+    self->region = DENSITO_REGION_LATERAL;
+  else
+    self->region = DENSITO_REGION_UNKNOWN;
+
+  if (stack == self->stack)
+    {
+      update_actions (self);
+      return;
+    }
+  if (stack == NULL && self->stack == NULL)
+    return;
+
+  sidecar = stack ? densito_edit_stack_get_sidecar (stack) : NULL;
+  /* set_rois drops the old stack and resets the selection. */
+  densito_scan_view_set_rois (self, sidecar);
+  if (stack != NULL)
+    {
+      self->stack = g_object_ref (stack);
+      self->stack_changed_id = g_signal_connect (stack, "changed", G_CALLBACK (stack_changed_cb), self);
+    }
+  if (self->popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+  update_actions (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Returns: (nullable) (transfer none): the edit stack, if editing */
+DensitoEditStack *
+densito_scan_view_get_edit_stack (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), NULL);
+
+  return self->stack;
+}
+
+int
+densito_scan_view_get_selected (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), -1);
+
+  return self->selected;
+}
+
+/* @selected: a sidecar index, or -1 (or any index out of range) for none */
+void
+densito_scan_view_set_selected (DensitoScanView *self,
+                                int              selected)
+{
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+
+  set_selected_internal (self, selected);
+}
+
+/* Whether the next primary drag draws a new ROI (after scan.add-roi). */
+gboolean
+densito_scan_view_get_adding (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), FALSE);
+
+  return self->add_label != NULL;
+}
+
+/**
+ * densito_scan_view_get_handle_point:
+ * @hx: -1, 0 or 1: left, middle or right
+ * @hy: -1, 0 or 1: top, middle or bottom
+ * @wx: (out): widget coordinates
+ * @wy: (out):
+ *
+ * Where a resize handle of the selected ROI is (0, 0 is its centre), for
+ * tests and for pointer automation. Gives (-1, -1) with no selected box.
+ */
+void
+densito_scan_view_get_handle_point (DensitoScanView *self,
+                                    int              hx,
+                                    int              hy,
+                                    double          *wx,
+                                    double          *wy)
+{
+  const DensitoRoi *roi;
+  double s, ox, oy;
+
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (wx != NULL && wy != NULL);
+
+  roi = selected_box (self);
+  *wx = *wy = -1.0;
+  if (roi == NULL)
+    return;
+  get_transform (self, &s, &ox, &oy);
+  handle_point (&roi->box, CLAMP (hx, -1, 1), CLAMP (hy, -1, 1), s, ox, oy, wx, wy);
+}
+
+void
+densito_scan_view_get_rotation_handle_point (DensitoScanView *self,
+                                             double          *wx,
+                                             double          *wy)
+{
+  const DensitoRoi *roi;
+  double s, ox, oy;
+
+  g_return_if_fail (DENSITO_IS_SCAN_VIEW (self));
+  g_return_if_fail (wx != NULL && wy != NULL);
+
+  roi = selected_box (self);
+  *wx = *wy = -1.0;
+  if (roi == NULL)
+    return;
+  get_transform (self, &s, &ox, &oy);
+  rotation_point (&roi->box, s, ox, oy, wx, wy);
+}
+
+/* Returns: (nullable) (transfer none): the label popover, once shown */
+GtkWidget *
+densito_scan_view_get_popover (DensitoScanView *self)
+{
+  g_return_val_if_fail (DENSITO_IS_SCAN_VIEW (self), NULL);
+
+  return self->popover;
 }
 
 double

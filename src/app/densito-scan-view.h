@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "densito-edit-stack.h"
 #include "densito-sidecar.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,23 @@ void            densito_scan_view_set_rois            (DensitoScanView *self,
                                                        DensitoSidecar  *sidecar);
 DensitoSidecar *densito_scan_view_get_rois            (DensitoScanView *self);
 void            densito_scan_view_rois_changed        (DensitoScanView *self);
+void            densito_scan_view_set_edit_stack      (DensitoScanView  *self,
+                                                       DensitoEditStack *stack,
+                                                       const char       *region);
+DensitoEditStack *densito_scan_view_get_edit_stack    (DensitoScanView *self);
+int             densito_scan_view_get_selected        (DensitoScanView *self);
+void            densito_scan_view_set_selected        (DensitoScanView *self,
+                                                       int              selected);
+gboolean        densito_scan_view_get_adding          (DensitoScanView *self);
+void            densito_scan_view_get_handle_point    (DensitoScanView *self,
+                                                       int              hx,
+                                                       int              hy,
+                                                       double          *wx,
+                                                       double          *wy);
+void            densito_scan_view_get_rotation_handle_point (DensitoScanView *self,
+                                                             double          *wx,
+                                                             double          *wy);
+GtkWidget      *densito_scan_view_get_popover         (DensitoScanView *self);
 
 double          densito_scan_view_get_zoom            (DensitoScanView *self);
 void            densito_scan_view_set_zoom            (DensitoScanView *self,

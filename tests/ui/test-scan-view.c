@@ -5,10 +5,14 @@
  *
  * DensitoScanView in a real window under Xvfb: fit, zoom steps, zoom
  * about a point, coordinate round trips, panning limits, the message,
- * property notification, and the render nodes snapshot produces.
+ * property notification, the render nodes snapshot produces, and ROI
+ * editing through an edit stack: keys and pointer drags sent through the
+ * X server with xdotool, the toolbar actions and the label popovers.
  */
 #include "config.h"
 
+#include <gdk/x11/gdkx.h>
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
@@ -628,6 +632,514 @@ test_nodes (Fixture       *f,
   g_assert_cmpuint (c.n_textures, ==, 0);
 }
 
+
+/* The whole X screen, popovers included, into DENSITO_SCREENSHOT_DIR. */
+static void
+save_screenshot (Fixture    *f,
+                 const char *name)
+{
+  const char *dir = g_getenv ("DENSITO_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autofree char *cmd = NULL;
+  int status = 0;
+
+  if (dir == NULL || !g_find_program_in_path ("import"))
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  cmd = g_strdup_printf ("import -window root %s", path);
+  spin (100);
+  if (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) && g_spawn_check_wait_status (status, NULL))
+    g_test_message ("screenshot: %s", path);
+}
+
+/* Editing. Keys and pointer drags go through the X server with xdotool,
+ * as a user's would (the suite runs under Xvfb with GDK_BACKEND=x11). */
+
+typedef struct
+{
+  DensitoSidecar   *sidecar;
+  DensitoEditStack *stack;
+} Editing;
+
+static void
+editing_set_up (Fixture *f,
+                Editing *e)
+{
+  e->sidecar = densito_sidecar_new ("/nonexistent/10002-2.png", NULL, IMAGE_W, IMAGE_H);
+  add_box (e->sidecar, "L1", 320, 100, 116, 80, 0.0);     /* y 60..140 */
+  add_box (e->sidecar, "L2", 320, 185, 116, 90, 0.0);     /* y 140..230, shares L1's bottom */
+  add_box (e->sidecar, "neck", 150, 380, 49, 15, 0.0);
+  e->stack = densito_edit_stack_new (e->sidecar);
+  densito_scan_view_set_edit_stack (f->view, e->stack, "spine");
+}
+
+static void
+editing_tear_down (Editing *e)
+{
+  g_clear_object (&e->stack);
+  g_clear_object (&e->sidecar);
+}
+
+static const DensitoBox *
+box_of (Editing *e,
+        guint    i)
+{
+  g_assert_cmpuint (i, <, densito_sidecar_get_n_rois (e->sidecar));
+  return &densito_sidecar_get_roi (e->sidecar, i)->box;
+}
+
+static gulong
+x_window (Fixture *f)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+
+  return gdk_x11_surface_get_xid (surface);
+}
+
+static void
+run_xdotool (const char *args)
+{
+  g_autofree char *cmd = g_strdup_printf ("xdotool %s", args);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* Gives the window the keyboard focus and the view the GTK focus. */
+static void
+focus_view (Fixture *f)
+{
+  g_autofree char *args = g_strdup_printf ("windowfocus --sync %lu", x_window (f));
+
+  run_xdotool (args);
+  gtk_widget_grab_focus (GTK_WIDGET (f->view));
+  spin (50);
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (f->view)));
+}
+
+/* Sends keys and lets GTK handle them. */
+static void
+press (Fixture    *f,
+       const char *keys)
+{
+  g_autofree char *args = g_strdup_printf ("key --delay 20 --window %lu %s", x_window (f), keys);
+
+  run_xdotool (args);
+  spin (120);
+}
+
+/* Widget coordinates to the X window's. */
+static void
+view_to_window (Fixture *f,
+                double   wx,
+                double   wy,
+                int     *x,
+                int     *y)
+{
+  graphene_point_t p;
+  double sx, sy;
+
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (f->view), GTK_WIDGET (f->window),
+                                           &GRAPHENE_POINT_INIT (wx, wy), &p));
+  gtk_native_get_surface_transform (GTK_NATIVE (f->window), &sx, &sy);
+  *x = (int)round (p.x + sx);
+  *y = (int)round (p.y + sy);
+}
+
+/* A primary-button drag from (@wx, @wy) by (@dx, @dy) widget pixels,
+ * in several motion steps. */
+static void
+drag (Fixture *f,
+      double   wx,
+      double   wy,
+      int      dx,
+      int      dy,
+      gboolean shift)
+{
+  g_autofree char *args = NULL;
+  gulong xid = x_window (f);
+  int x, y;
+
+  view_to_window (f, wx, wy, &x, &y);
+  args = g_strdup_printf ("mousemove --window %lu %d %d sleep 0.05 %s mousedown 1 sleep 0.05 "
+                          "mousemove --window %lu %d %d sleep 0.03 "
+                          "mousemove --window %lu %d %d sleep 0.03 "
+                          "mousemove --window %lu %d %d sleep 0.05 mouseup 1 %s",
+                          xid, x, y, shift ? "keydown shift" : "",
+                          xid, x + dx / 3, y + dy / 3,
+                          xid, x + dx + 3, y + dy - 2,
+                          xid, x + dx, y + dy, shift ? "keyup shift" : "");
+  run_xdotool (args);
+  spin (150);
+}
+
+static void
+centre_of (Fixture          *f,
+           const DensitoBox *b,
+           double           *wx,
+           double           *wy)
+{
+  densito_scan_view_image_to_widget (f->view, b->cx, b->cy, wx, wy);
+}
+
+static void
+count_selected_cb (GObject    *object,
+                   GParamSpec *pspec,
+                   guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_edit_contract (Fixture       *f,
+                    gconstpointer  data)
+{
+  Editing e;
+  NodeCount c;
+  guint notified = 0;
+  double hx, hy;
+
+  g_assert_null (densito_scan_view_get_edit_stack (f->view));
+  editing_set_up (f, &e);
+  /* Nothing selected: delete does nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.delete", NULL);
+  g_assert_cmpuint (densito_sidecar_get_n_rois (e.sidecar), ==, 3);
+  g_assert_true (densito_scan_view_get_edit_stack (f->view) == e.stack);
+  g_assert_true (densito_scan_view_get_rois (f->view) == e.sidecar);
+  snapshot_view (f, &c);
+  g_assert_cmpuint (c.n_cairo, ==, 3);
+
+  /* The view follows the stack without being told. */
+  densito_edit_stack_delete (e.stack, 2);
+  snapshot_view (f, &c);
+  g_assert_cmpuint (c.n_cairo, ==, 2);
+  densito_edit_stack_undo (e.stack);
+  snapshot_view (f, &c);
+  g_assert_cmpuint (c.n_cairo, ==, 3);
+
+  /* Selection: a property; the handles go into the ROI's own node. */
+  g_signal_connect (f->view, "notify::selected", G_CALLBACK (count_selected_cb), &notified);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, -1);
+  densito_scan_view_set_selected (f->view, 1);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 1);
+  g_assert_cmpuint (notified, ==, 1);
+  densito_scan_view_set_selected (f->view, 1);
+  g_assert_cmpuint (notified, ==, 1);
+  snapshot_view (f, &c);
+  g_assert_cmpuint (c.n_cairo, ==, 3);
+  densito_scan_view_get_rotation_handle_point (f->view, &hx, &hy);
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < c.n_cairo; i++)
+      found = found || graphene_rect_contains_point (&c.cairo_bounds[i], &GRAPHENE_POINT_INIT (hx, hy));
+    g_assert_true (found);
+    for (guint i = 0; i < c.n_cairo; i++)
+      g_assert_cmpfloat (c.cairo_bounds[i].size.width * c.cairo_bounds[i].size.height, <, 0.5 * 400 * 300);
+  }
+  g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->view),
+                                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                     "L2 vertebra, x 262, y 140, 116 by 90 pixels"));
+
+  /* Deleting the selected ROI through the stack drops the selection. */
+  densito_edit_stack_delete (e.stack, 1);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, -1);
+  g_assert_cmpuint (notified, ==, 2);
+  densito_edit_stack_undo (e.stack);
+
+  /* Out of range means none. */
+  densito_scan_view_set_selected (f->view, 99);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, -1);
+
+  /* Actions for the toolbar. */
+  densito_scan_view_set_selected (f->view, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.duplicate", NULL));
+  g_assert_cmpuint (densito_sidecar_get_n_rois (e.sidecar), ==, 4);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 3);
+  g_assert_cmpfloat (box_of (&e, 3)->cx, ==, 160.0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.delete", NULL));
+  g_assert_cmpuint (densito_sidecar_get_n_rois (e.sidecar), ==, 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.add-roi", "s", "wards"));
+  g_assert_true (densito_scan_view_get_adding (f->view));
+
+  /* Without a stack: read-only, nothing shown. */
+  densito_scan_view_set_edit_stack (f->view, NULL, NULL);
+  g_assert_null (densito_scan_view_get_edit_stack (f->view));
+  g_assert_null (densito_scan_view_get_rois (f->view));
+  g_assert_false (densito_scan_view_get_adding (f->view));
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, -1);
+  /* The handler ran for the reset above; nothing holds the stack. */
+  g_signal_handlers_disconnect_by_func (f->view, count_selected_cb, &notified);
+  g_object_add_weak_pointer (G_OBJECT (e.stack), (gpointer *)&e.stack);
+  g_object_unref (e.stack);
+  g_assert_null (e.stack);
+  editing_tear_down (&e);
+
+  /* set_rois still shows ROIs read-only. */
+  {
+    g_autoptr(DensitoSidecar) ro = densito_sidecar_new ("/nonexistent/x.png", NULL, IMAGE_W, IMAGE_H);
+
+    add_box (ro, "L3", 100, 100, 50, 50, 0.0);
+    densito_scan_view_set_rois (f->view, ro);
+    snapshot_view (f, &c);
+    g_assert_cmpuint (c.n_cairo, ==, 1);
+    /* Read-only: the edit actions do nothing. */
+    gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.add-roi", "s", "L4");
+    g_assert_false (densito_scan_view_get_adding (f->view));
+    densito_scan_view_set_selected (f->view, 0);
+    gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.delete", NULL);
+    g_assert_cmpuint (densito_sidecar_get_n_rois (ro), ==, 1);
+    densito_scan_view_set_rois (f->view, NULL);
+  }
+}
+
+static void
+test_edit_keys (Fixture       *f,
+                gconstpointer  data)
+{
+  Editing e;
+  DensitoBox start;
+
+  editing_set_up (f, &e);
+  densito_scan_view_zoom_one (f->view);
+  focus_view (f);
+
+  /* Tab and Shift+Tab cycle; past the last one the focus moves on. */
+  press (f, "Tab");
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 0);
+  press (f, "Tab Tab");
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 2);
+  press (f, "shift+Tab");
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 1);
+  press (f, "Escape");
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, -1);
+  press (f, "Tab Tab Tab");
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 2);
+  g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->view),
+                                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                     "Femoral neck, x 126, y 372, 49 by 15 pixels"));
+
+  /* Arrows move 1 image pixel, Shift 10, at zoom 1 and at zoom 2. */
+  start = *box_of (&e, 2);
+  press (f, "Right Right Down");
+  g_assert_cmpfloat (box_of (&e, 2)->cx, ==, start.cx + 2);
+  g_assert_cmpfloat (box_of (&e, 2)->cy, ==, start.cy + 1);
+  densito_scan_view_set_zoom (f->view, 2.0);
+  press (f, "shift+Left shift+Up");
+  g_assert_cmpfloat (box_of (&e, 2)->cx, ==, start.cx - 8);
+  g_assert_cmpfloat (box_of (&e, 2)->cy, ==, start.cy - 9);
+  g_assert_cmpfloat (box_of (&e, 2)->width, ==, 49.0);
+  g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, 5);
+
+  /* Ctrl+arrows resize: right and down grow, left and up shrink; the
+   * top-left corner stays. */
+  start = *box_of (&e, 2);
+  press (f, "ctrl+Right ctrl+Right ctrl+shift+Down ctrl+Up");
+  g_assert_cmpfloat (box_of (&e, 2)->width, ==, 51.0);
+  g_assert_cmpfloat (box_of (&e, 2)->height, ==, 24.0);
+  g_assert_cmpfloat (box_of (&e, 2)->cx - 25.5, ==, start.cx - 24.5);
+  g_assert_cmpfloat (box_of (&e, 2)->cy - 12.0, ==, start.cy - 7.5);
+  press (f, "ctrl+shift+Left");
+  g_assert_cmpfloat (box_of (&e, 2)->width, ==, 41.0);
+
+  /* ] five times: 5 degrees; Shift+[ takes 5 back. */
+  press (f, "bracketright bracketright bracketright bracketright bracketright");
+  g_assert_cmpfloat (box_of (&e, 2)->angle, ==, 5.0);
+  g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->view),
+                                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                     "Femoral neck, x 118, y 364, 41 by 24 pixels, rotated 5 degrees"));
+  press (f, "shift+bracketleft");
+  g_assert_cmpfloat (box_of (&e, 2)->angle, ==, 0.0);
+
+  /* Ctrl+D duplicates 10 px away and selects the copy; Delete removes it. */
+  press (f, "ctrl+d");
+  g_assert_cmpuint (densito_sidecar_get_n_rois (e.sidecar), ==, 4);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 3);
+  g_assert_cmpfloat (box_of (&e, 3)->cx, ==, box_of (&e, 2)->cx + 10);
+  g_assert_cmpfloat (box_of (&e, 3)->cy, ==, box_of (&e, 2)->cy + 10);
+  press (f, "Delete");
+  g_assert_cmpuint (densito_sidecar_get_n_rois (e.sidecar), ==, 3);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, -1);
+
+  /* Everything undoes step by step to the start. */
+  while (densito_edit_stack_undo (e.stack))
+    ;
+  g_assert_cmpfloat (box_of (&e, 2)->cx, ==, 150.0);
+  g_assert_cmpfloat (box_of (&e, 2)->width, ==, 49.0);
+
+  /* The view keys still work: 0 fits, O hides the ROIs. */
+  press (f, "0");
+  g_assert_cmpfloat (densito_scan_view_get_zoom (f->view), ==, 0.0);
+  press (f, "o");
+  g_assert_false (densito_scan_view_get_show_rois (f->view));
+  press (f, "o");
+  editing_tear_down (&e);
+}
+
+static void
+test_edit_drags (Fixture       *f,
+                 gconstpointer  data)
+{
+  Editing e;
+  DensitoBox start;
+  double wx, wy;
+  guint depth;
+
+  editing_set_up (f, &e);
+  densito_scan_view_zoom_one (f->view);
+  densito_scan_view_pan (f->view, 100, -40);
+  focus_view (f);
+
+  /* A click selects; a drag of 20 px at zoom 1 moves by 20.0, one step. */
+  start = *box_of (&e, 2);
+  centre_of (f, &start, &wx, &wy);
+  drag (f, wx, wy, 20, -7, FALSE);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 2);
+  g_assert_cmpfloat (box_of (&e, 2)->cx, ==, start.cx + 20.0);
+  g_assert_cmpfloat (box_of (&e, 2)->cy, ==, start.cy - 7.0);
+  g_assert_cmpfloat (box_of (&e, 2)->width, ==, 49.0);
+  g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, 1);
+
+  /* At zoom 2 the same drag moves by 10.0. */
+  start = *box_of (&e, 2);
+  centre_of (f, &start, &wx, &wy);
+  densito_scan_view_zoom_at (f->view, 2.0, wx, wy);
+  centre_of (f, &start, &wx, &wy);
+  drag (f, wx, wy, 20, 0, FALSE);
+  g_assert_cmpfloat (box_of (&e, 2)->cx, ==, start.cx + 10.0);
+  g_assert_cmpfloat (box_of (&e, 2)->cy, ==, start.cy);
+  g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, 2);
+
+  /* The right handle widens it, the left edge staying put. */
+  densito_scan_view_get_handle_point (f->view, 1, 0, &wx, &wy);
+  drag (f, wx, wy, 12, 5, FALSE);
+  g_assert_cmpfloat (box_of (&e, 2)->width, ==, 55.0);
+  g_assert_cmpfloat (box_of (&e, 2)->height, ==, 15.0);
+  g_assert_cmpfloat (box_of (&e, 2)->cx - box_of (&e, 2)->width / 2, ==, start.cx + 10.0 - 24.5);
+  g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, 3);
+
+  /* The rotation handle turns it about its centre. */
+  start = *box_of (&e, 2);
+  densito_scan_view_get_rotation_handle_point (f->view, &wx, &wy);
+  drag (f, wx, wy, 30, 0, FALSE);
+  g_assert_cmpfloat (box_of (&e, 2)->angle, >, 10.0);
+  g_assert_cmpfloat (box_of (&e, 2)->angle, <, 80.0);
+  g_assert_cmpfloat (box_of (&e, 2)->cx, ==, start.cx);
+  g_assert_cmpfloat (box_of (&e, 2)->width, ==, start.width);
+  g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, 4);
+
+  /* The border between L1 and L2, 9 widget px down at zoom 1: both
+   * resized, one step. */
+  densito_scan_view_zoom_one (f->view);
+  densito_scan_view_image_to_widget (f->view, 300, 140, &wx, &wy);
+  densito_scan_view_pan (f->view, 200 - wx, 150 - wy);
+  densito_scan_view_image_to_widget (f->view, 300, 140, &wx, &wy);
+  g_assert_cmpfloat (wx, ==, 200);
+  depth = densito_edit_stack_get_depth (e.stack);
+  drag (f, wx, wy, 0, 9, FALSE);
+  g_assert_cmpfloat (box_of (&e, 0)->cy + box_of (&e, 0)->height / 2, ==, 149.0);
+  g_assert_cmpfloat (box_of (&e, 0)->cy - box_of (&e, 0)->height / 2, ==, 60.0);
+  g_assert_cmpfloat (box_of (&e, 1)->cy - box_of (&e, 1)->height / 2, ==, 149.0);
+  g_assert_cmpfloat (box_of (&e, 1)->cy + box_of (&e, 1)->height / 2, ==, 230.0);
+  g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, depth + 1);
+  densito_edit_stack_undo (e.stack);
+  g_assert_cmpfloat (box_of (&e, 0)->height, ==, 80.0);
+  g_assert_cmpfloat (box_of (&e, 1)->height, ==, 90.0);
+
+  /* Add: the action, then a drag draws the box. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.add-roi", "s", "L3"));
+  densito_scan_view_image_to_widget (f->view, 280, 240, &wx, &wy);
+  drag (f, wx, wy, 60, 40, FALSE);
+  g_assert_false (densito_scan_view_get_adding (f->view));
+  g_assert_cmpuint (densito_sidecar_get_n_rois (e.sidecar), ==, 4);
+  g_assert_cmpstr (densito_sidecar_get_roi (e.sidecar, 3)->label, ==, "L3");
+  g_assert_cmpfloat (box_of (&e, 3)->cx, ==, 310.0);
+  g_assert_cmpfloat (box_of (&e, 3)->cy, ==, 260.0);
+  g_assert_cmpfloat (box_of (&e, 3)->width, ==, 60.0);
+  g_assert_cmpfloat (box_of (&e, 3)->height, ==, 40.0);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 3);
+
+  /* Escape cancels an add; the next drag then moves instead. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.add-roi", "s", "L4"));
+  press (f, "Escape");
+  g_assert_false (densito_scan_view_get_adding (f->view));
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 3);
+
+  /* A click on nothing deselects. */
+  drag (f, 2, 2, 0, 0, FALSE);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, -1);
+  editing_tear_down (&e);
+}
+
+static void
+test_edit_popovers (Fixture       *f,
+                    gconstpointer  data)
+{
+  Editing e;
+  GtkWidget *popover;
+  GtkWidget *child;
+  guint n_buttons = 0;
+  GtkWidget *l4 = NULL;
+
+  editing_set_up (f, &e);
+  set_view_size (f, 640, 480);
+  densito_scan_view_zoom_one (f->view);
+  densito_scan_view_set_selected (f->view, 1);
+  spin (100);
+  save_screenshot (f, "scan-view-selected.png");
+
+  /* The add menu lists the spine's vocabulary. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.add-menu", NULL));
+  popover = densito_scan_view_get_popover (f->view);
+  g_assert_nonnull (popover);
+  spin (300);
+  g_assert_true (gtk_widget_get_visible (popover));
+  for (child = gtk_widget_get_first_child (gtk_popover_get_child (GTK_POPOVER (popover))); child;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_BUTTON (child))
+      {
+        const char *id = g_object_get_data (G_OBJECT (child), "densito-label");
+
+        n_buttons++;
+        if (g_strcmp0 (id, "L4") == 0)
+          l4 = child;
+      }
+  g_assert_cmpuint (n_buttons, ==, 4);
+  g_assert_nonnull (l4);
+  save_screenshot (f, "scan-view-add-popover.png");
+  /* Choosing one starts an add with it. */
+  g_signal_emit_by_name (l4, "clicked");
+  spin (200);
+  g_assert_true (densito_scan_view_get_adding (f->view));
+  g_assert_false (gtk_widget_get_visible (popover));
+  press (f, "Escape");
+
+  /* Relabel: the same list, and a free label in the entry. */
+  focus_view (f);
+  press (f, "Escape");
+  densito_scan_view_set_selected (f->view, 1);
+  press (f, "F2");
+  g_assert_true (gtk_widget_get_visible (popover));
+  save_screenshot (f, "scan-view-relabel-popover.png");
+  for (child = gtk_widget_get_first_child (gtk_popover_get_child (GTK_POPOVER (popover))); child;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_ENTRY (child))
+      {
+        gtk_editable_set_text (GTK_EDITABLE (child), "  T12  ");
+        g_signal_emit_by_name (child, "activate");
+      }
+  spin (200);
+  g_assert_cmpstr (densito_sidecar_get_roi (e.sidecar, 1)->label, ==, "T12");
+  g_assert_false (gtk_widget_get_visible (popover));
+  densito_edit_stack_undo (e.stack);
+  g_assert_cmpstr (densito_sidecar_get_roi (e.sidecar, 1)->label, ==, "L2");
+  editing_tear_down (&e);
+}
+
 static void
 test_accessible (Fixture       *f,
                  gconstpointer  data)
@@ -655,6 +1167,10 @@ main (int   argc,
   ADD ("notify", test_notify);
   ADD ("nodes", test_nodes);
   ADD ("accessible", test_accessible);
+  ADD ("edit-contract", test_edit_contract);
+  ADD ("edit-keys", test_edit_keys);
+  ADD ("edit-drags", test_edit_drags);
+  ADD ("edit-popovers", test_edit_popovers);
 #undef ADD
 
   return g_test_run ();
