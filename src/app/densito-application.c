@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "densito-application.h"
+#include "densito-export-dialog.h"
 #include "densito-window.h"
 
 struct _DensitoApplication
@@ -89,6 +90,7 @@ densito_application_startup (GApplication *app)
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *details_accels[] = { "F9", NULL };
+  static const char *export_accels[] = { "<Control>e", NULL };
 
   G_APPLICATION_CLASS (densito_application_parent_class)->startup (app);
 
@@ -99,6 +101,7 @@ densito_application_startup (GApplication *app)
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-details", details_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.export", export_accels);
 }
 
 static void
@@ -136,8 +139,36 @@ quit_activated (GSimpleAction *action,
     }
 }
 
+/* The export dialog for the main window that is active, or the last one
+ * used, over the patients its list shows. */
+static void
+export_activated (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  DensitoWindow *window = NULL;
+  GtkWidget *dialog;
+
+  for (GList *l = gtk_application_get_windows (app); l != NULL && window == NULL; l = l->next)
+    if (DENSITO_IS_WINDOW (l->data))
+      window = l->data;
+  if (window == NULL || densito_window_get_dataset (window) == NULL || densito_window_is_loading (window))
+    {
+      if (window != NULL)
+        gtk_widget_error_bell (GTK_WIDGET (window));
+      return;
+    }
+  dialog = densito_export_dialog_new (GTK_WINDOW (window), densito_window_get_dataset (window),
+                                      densito_window_get_query_text (window));
+  /* The application waits for a running export when it quits. */
+  gtk_window_set_application (GTK_WINDOW (dialog), app);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static const GActionEntry app_actions[] = {
   { "about", about_activated },
+  { "export", export_activated },
   { "quit", quit_activated },
 };
 

@@ -1,0 +1,530 @@
+/* test-export-dialog.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Drives the Export dialog under Xvfb: opened through app.export over the
+ * window's query, it exports into a new folder (checked on disk), is
+ * cancelled half way (nothing left under either name), closed while
+ * running, and refuses a folder that is not empty (nothing written).
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "densito-application.h"
+#include "densito-export.h"
+#include "densito-export-dialog.h"
+#include "densito-query.h"
+#include "densito-window.h"
+#include "test-util.h"
+
+static DensitoApplication *app;
+
+static void
+wait_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (done (data));
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static gboolean
+loaded (gpointer data)
+{
+  DensitoWindow *window = data;
+  return !densito_window_is_loading (window) && densito_window_get_dataset (window) != NULL &&
+         densito_dataset_get_annotations_read (densito_window_get_dataset (window));
+}
+
+static gboolean
+summary_ready (gpointer data)
+{
+  return densito_export_dialog_is_summary_ready (data);
+}
+
+static gboolean
+not_running (gpointer data)
+{
+  return densito_export_dialog_get_state (data) != DENSITO_EXPORT_DIALOG_RUNNING;
+}
+
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             GType       type)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
+        return c;
+      if ((found = find_widget (c, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The n-th switch (from 1) in the order the dialog shows them. */
+static GtkWidget *
+find_nth_switch (GtkWidget *root,
+                 guint      n)
+{
+  guint seen = 0;
+  GtkWidget *w = root;
+
+  /* Depth first, in widget order. */
+  while (w != NULL)
+    {
+      if (GTK_IS_SWITCH (w) && ++seen == n)
+        return w;
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != root && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == root ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  return NULL;
+}
+
+static void
+painted_cb (GdkFrameClock *clock,
+            gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Until the next frame is painted, so that a screenshot shows the state
+ * just set (a growing dialog is laid out again first). */
+static void
+wait_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong id = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &painted);
+  gint64 end = g_get_monotonic_time () + 500 * 1000;
+
+  gtk_widget_queue_draw (widget);
+  while (!painted && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_signal_handler_disconnect (clock, id);
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("DENSITO_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  int w, h;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  if (node == NULL || renderer == NULL)
+    {
+      g_test_message ("no screenshot %s: nothing drawn yet", name);
+      return;
+    }
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  gdk_texture_save_to_png (texture, path);
+  g_test_message ("screenshot: %s", path);
+}
+
+static DensitoWindow *
+open_window (const char *path)
+{
+  DensitoWindow *window = densito_window_new (app);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  densito_window_open_path (window, path);
+  wait_until (loaded, window, 20000);
+  spin (300);
+  return window;
+}
+
+/* As a paste over the old text would (see test-window.c). */
+static void
+set_query (DensitoWindow *window,
+           const char    *text)
+{
+  GtkWidget *entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+  int pos = 0;
+
+  g_assert_nonnull (entry);
+  gtk_editable_insert_text (GTK_EDITABLE (entry), text, -1, &pos);
+  gtk_editable_delete_text (GTK_EDITABLE (entry), g_utf8_strlen (text, -1), -1);
+  spin (400);
+  g_assert_cmpstr (densito_window_get_query_text (window), ==, text);
+}
+
+/* Opens the dialog as Ctrl+E does and waits for its summary. */
+static DensitoExportDialog *
+open_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  DensitoExportDialog *dialog = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "export", NULL);
+  spin (200);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      if (DENSITO_IS_EXPORT_DIALOG (w))
+        dialog = DENSITO_EXPORT_DIALOG (w);
+    }
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
+  wait_until (summary_ready, dialog, 10000);
+  return dialog;
+}
+
+static char *
+expected_summary (DensitoDataset *dataset,
+                  const char     *query_text)
+{
+  g_autoptr(DensitoQuery) query = densito_query_parse (query_text, NULL);
+  DensitoExportSummary s;
+
+  g_assert_nonnull (query);
+  densito_export_summarize (dataset, query, DENSITO_EXPORT_DEFAULT, &s);
+  /* LC_ALL=C.UTF-8: no digit grouping. */
+  return g_strdup_printf ("%u %s, %u %s, %u annotated", s.patients, s.patients == 1 ? "patient" : "patients",
+                          s.images, s.images == 1 ? "image" : "images", s.annotated);
+}
+
+static gboolean
+exists (const char *path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+test_export (void)
+{
+  const char *sample = g_getenv ("DENSITO_SAMPLE");
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autofree char *partial = g_strconcat (target, ".partial", NULL);
+  g_autofree char *csv = g_build_filename (target, "patients.csv", NULL);
+  g_autofree char *manifest = g_build_filename (target, "manifest.json", NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(DensitoDataset) exported = NULL;
+  g_autoptr(GError) error = NULL;
+  DensitoWindow *window;
+  DensitoExportDialog *dialog;
+  const char *suggested;
+  guint visible;
+
+  g_assert_nonnull (sample);
+  window = open_window (sample);
+  set_query (window, "sex=F");
+  visible = densito_window_get_n_visible (window);
+  g_assert_cmpuint (visible, >, 0);
+  g_assert_cmpuint (visible, <, 48);
+
+  dialog = open_dialog ();
+  /* The summary is the core's count for the window's query. */
+  expected = expected_summary (densito_window_get_dataset (window), "sex=F");
+  g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==, expected);
+  {
+    g_autofree char *prefix = g_strdup_printf ("%u patients,", visible);
+    g_assert_true (g_str_has_prefix (expected, prefix));
+  }
+  /* The suggested folder does not exist yet. */
+  suggested = densito_export_dialog_get_target (dialog);
+  g_assert_nonnull (suggested);
+  g_assert_false (exists (suggested));
+  g_assert_nonnull (strstr (suggested, "densito-export-"));
+  save_screenshot (GTK_WIDGET (dialog), "export-idle.png");
+
+  densito_export_dialog_set_target (dialog, target);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_RUNNING);
+  wait_until (not_running, dialog, 30000);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_DONE);
+  spin (200);
+  save_screenshot (GTK_WIDGET (dialog), "export-done.png");
+  g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), target));
+
+  /* On disk: the folder under its final name, the CSV with the window's
+   * patients, the manifest, and no .partial. */
+  g_assert_true (g_file_test (target, G_FILE_TEST_IS_DIR));
+  g_assert_false (exists (partial));
+  g_assert_true (exists (manifest));
+  exported = densito_dataset_open (csv, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (densito_table_get_n_rows (densito_dataset_get_table (exported)), ==, visible);
+  {
+    g_autoptr(DensitoQuery) men = densito_query_parse ("sex=M", NULL);
+    g_autofree guint *rows = g_new (guint, visible);
+    DensitoTable *table = densito_dataset_get_table (exported);
+
+    /* Only the query's patients went out. */
+    g_assert_cmpuint (densito_query_filter (men, table, NULL, rows), ==, 0);
+  }
+
+  /* Exporting is over: Close and Open Folder, no second Export. */
+  g_assert_false (gtk_widget_is_sensitive (find_widget (GTK_WIDGET (dialog), GTK_TYPE_SWITCH)));
+  gtk_window_close (GTK_WINDOW (dialog));
+  spin (100);
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
+/* A PNG the image index accepts, padded to @size bytes with a private
+ * chunk, so that copying takes long enough to cancel half way. */
+static void
+write_big_png (const char *dir,
+               const char *name,
+               gsize       size)
+{
+  g_autofree char *small = test_write_png (dir, name, 300, 300, FALSE);
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr(GByteArray) a = g_byte_array_new ();
+  guint32 pad = (guint32)(size - 200);
+  guint8 be[4] = { pad >> 24, pad >> 16, pad >> 8, pad };
+  g_autofree guint8 *zeros = g_malloc0 (pad + 4);
+
+  g_assert_true (g_file_get_contents (small, &data, &len, NULL));
+  g_byte_array_append (a, (const guint8 *)data, 33);              /* signature, IHDR */
+  g_byte_array_append (a, be, 4);
+  g_byte_array_append (a, (const guint8 *)"prVt", 4);
+  g_byte_array_append (a, zeros, pad + 4);                         /* data, CRC unchecked */
+  g_byte_array_append (a, (const guint8 *)data + 33, (guint)(len - 33));  /* IDAT, IEND */
+  g_assert_true (g_file_set_contents (small, (const char *)a->data, (gssize)a->len, NULL));
+}
+
+static char *
+make_big_dataset (guint n_patients,
+                  gsize image_size)
+{
+  char *dir = test_make_tmpdir ();
+  g_autoptr(GString) csv = g_string_new ("IDENTIFIER1,SPINE_TSCORE,HIP_TSCORE,SEX,ADJUSTED_AGE,MENOPAUSE_YEAR\n");
+
+  for (guint i = 0; i < n_patients; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("imge/%u-1.png", 20000 + i);
+
+      g_string_append_printf (csv, "%u,-2.%u,-1.%u,F,60-65,2005-2009\n", 20000 + i, i % 10, i % 7);
+      write_big_png (dir, name, image_size);
+    }
+  g_free (test_write_file (dir, "osteo.csv", csv->str, (gssize)csv->len));
+  return dir;
+}
+
+typedef struct
+{
+  DensitoExportDialog *dialog;
+  GtkProgressBar      *bar;
+} ProgressWait;
+
+static gboolean
+progress_shown (gpointer data)
+{
+  ProgressWait *w = data;
+  return densito_export_dialog_get_state (w->dialog) != DENSITO_EXPORT_DIALOG_RUNNING ||
+         gtk_progress_bar_get_fraction (w->bar) > 0.15;
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *data = make_big_dataset (24, 4 << 20);
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autofree char *partial = g_strconcat (target, ".partial", NULL);
+  DensitoWindow *window = open_window (data);
+  DensitoExportDialog *dialog = open_dialog ();
+  GtkSwitch *links;
+  ProgressWait pw = { dialog, NULL };
+
+  g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==,
+                   "24 patients, 24 images, 0 annotated");
+  /* Copies, not hard links, so that the export takes a while. The second
+   * switch is Hard Links (Images, Hard Links, COCO, Anonymise). */
+  links = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 2));
+  g_assert_nonnull (links);
+  g_assert_true (gtk_switch_get_active (links));
+  gtk_switch_set_active (links, FALSE);
+  wait_until (summary_ready, dialog, 10000);
+
+  /* Cancelled at once: nothing under either name, the options open again. */
+  densito_export_dialog_set_target (dialog, target);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_RUNNING);
+  /* The options cannot change under a running export. */
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (links)));
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.cancel", NULL);
+  wait_until (not_running, dialog, 20000);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_FAILED);
+  g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), "Nothing was exported"));
+  g_assert_false (exists (target));
+  g_assert_false (exists (partial));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (links)));
+  spin (200);
+  save_screenshot (GTK_WIDGET (dialog), "export-cancelled.png");
+
+  /* Cancelled half way, once the progress bar has moved. How far it gets
+   * before the main loop sees it depends on the machine: the export may
+   * also finish first, and then it must be complete. */
+  {
+    g_autofree char *second = g_build_filename (dir, "second", NULL);
+    g_autofree char *second_partial = g_strconcat (second, ".partial", NULL);
+    g_autofree char *manifest = g_build_filename (second, "manifest.json", NULL);
+
+    densito_export_dialog_set_target (dialog, second);
+    pw.bar = GTK_PROGRESS_BAR (find_widget (GTK_WIDGET (dialog), GTK_TYPE_PROGRESS_BAR));
+    gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+    wait_until (progress_shown, &pw, 20000);
+    if (densito_export_dialog_get_state (dialog) == DENSITO_EXPORT_DIALOG_RUNNING)
+      {
+        wait_frame (GTK_WIDGET (dialog));
+        save_screenshot (GTK_WIDGET (dialog), "export-running.png");
+        gtk_widget_activate_action (GTK_WIDGET (dialog), "export.cancel", NULL);
+      }
+    else
+      g_test_message ("the export finished before the progress bar was seen");
+    wait_until (not_running, dialog, 20000);
+    g_assert_false (exists (second_partial));
+    if (densito_export_dialog_get_state (dialog) == DENSITO_EXPORT_DIALOG_DONE)
+      g_assert_true (exists (manifest));
+    else
+      {
+        g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_FAILED);
+        g_assert_false (exists (second));
+      }
+    if (densito_export_dialog_get_state (dialog) == DENSITO_EXPORT_DIALOG_DONE)
+      {
+        /* Start over in a fresh dialog for the last part. */
+        gtk_window_destroy (GTK_WINDOW (dialog));
+        dialog = open_dialog ();
+        links = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 2));
+        gtk_switch_set_active (links, FALSE);
+        wait_until (summary_ready, dialog, 10000);
+        densito_export_dialog_set_target (dialog, target);
+      }
+  }
+
+  /* Closing the dialog while it runs cancels the export, and the dialog
+   * goes once the .partial folder is gone. */
+  {
+    GtkWidget *weak = GTK_WIDGET (dialog);
+
+    g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&weak);
+    densito_export_dialog_set_target (dialog, target);
+    gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+    g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_RUNNING);
+    gtk_window_close (GTK_WINDOW (dialog));
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+    for (gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+         weak != NULL && g_get_monotonic_time () < end;)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_null (weak);
+    g_assert_false (exists (target));
+    g_assert_false (exists (partial));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+  test_remove_tree (data);
+}
+
+static void
+test_target_not_empty (void)
+{
+  const char *sample = g_getenv ("DENSITO_SAMPLE");
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (dir, "busy", NULL);
+  g_autofree char *partial = g_strconcat (target, ".partial", NULL);
+  g_autofree char *keep = NULL;
+  DensitoWindow *window;
+  DensitoExportDialog *dialog;
+
+  g_free (test_write_file (target, "keep.txt", "mine\n", -1));
+  keep = g_build_filename (target, "keep.txt", NULL);
+  window = open_window (sample);
+  dialog = open_dialog ();
+  densito_export_dialog_set_target (dialog, target);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+  wait_until (not_running, dialog, 20000);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_FAILED);
+  /* The core's reason, in the dialog. */
+  g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), "already exists and is not an empty folder"));
+  spin (100);
+  save_screenshot (GTK_WIDGET (dialog), "export-error.png");
+
+  /* Nothing written: the folder holds only what it held, no .partial. */
+  {
+    g_autoptr(GDir) d = g_dir_open (target, 0, NULL);
+    g_assert_cmpstr (g_dir_read_name (d), ==, "keep.txt");
+    g_assert_null (g_dir_read_name (d));
+  }
+  g_assert_false (exists (partial));
+
+  /* Another folder clears the error and exports. */
+  {
+    g_autofree char *fresh = g_build_filename (dir, "fresh", NULL);
+
+    densito_export_dialog_set_target (dialog, fresh);
+    gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+    wait_until (not_running, dialog, 20000);
+    g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_DONE);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  test_remove_tree (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  gtk_test_init (&argc, &argv, NULL);
+
+  app = densito_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  g_test_add_func ("/export-dialog/export", test_export);
+  g_test_add_func ("/export-dialog/cancel", test_cancel);
+  g_test_add_func ("/export-dialog/target-not-empty", test_target_not_empty);
+
+  ret = g_test_run ();
+  g_clear_object (&app);
+  return ret;
+}
