@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "densito-edit-stack.h"
 #include "densito-format.h"
 #include "densito-patient-model.h"
 #include "densito-problems-window.h"
@@ -51,6 +52,18 @@ struct _DensitoWindow
   GtkBox               *details_box;
   GtkWidget            *details_scroller;
   GMenu                *recent_section;
+  GtkLabel             *review_progress_label;
+  GtkRevealer          *save_banner_revealer;
+  GtkWidget            *save_banner;
+  GtkLabel             *save_banner_label;
+  GtkWidget            *reload_theirs_button;
+  GtkWidget            *keep_mine_button;
+  GtkWidget            *retry_save_button;
+  GtkBox               *edit_toolbar;
+  GtkLabel             *review_status_label;
+  GtkWidget            *accept_button;
+  GtkWidget            *correct_button;
+  GtkWidget            *exclude_button;
 
   DensitoScanView      *scan_view;
   GSettings            *settings;
@@ -79,11 +92,33 @@ struct _DensitoWindow
   gsize                 texture_bytes;
   GCancellable         *prefetch_cancellable;
   GCancellable         *annotations_cancellable;
+
+  /* Editing: the shown image's undo stack, and the stacks of other images
+   * whose edits are not on disk yet (autosave off, or a failed save). */
+  DensitoEditStack     *edits;
+  int                   stack_image;    /* its index in the image index, or -1 */
+  GHashTable           *kept;           /* image index -> DensitoEditStack */
+  int                   banner_image;   /* the image the save banner is about, or -1 */
+  gboolean              banner_conflict;
+  char                 *save_error;     /* the last save problem shown, for tests */
+  guint                 pending_image;  /* the image to show once a patient is selected */
+  gboolean              resume_pending; /* jump to the first unreviewed image once known */
+  gboolean              close_confirmed;
+  gboolean              autosave;       /* bound to the autosave setting */
+  GCancellable         *copy_cancellable;
 };
 
 #define TEXTURE_CACHE_BYTES ((gsize)160 << 20)
 
 G_DEFINE_FINAL_TYPE (DensitoWindow, densito_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_AUTOSAVE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* Progress from the loading thread: the worker stores the fraction and
  * schedules at most one idle callback; only that callback touches GTK. */
@@ -96,6 +131,16 @@ typedef struct Progress
 } Progress;
 
 static void write_state (DensitoWindow *self);
+static void leave_image (DensitoWindow *self);
+static void update_edit_state (DensitoWindow *self);
+static void update_thumbnail_marks (DensitoWindow *self);
+static void update_progress (DensitoWindow *self);
+static void resume_review (DensitoWindow *self);
+struct _ImageLoad;
+static void install_stack (DensitoWindow     *self,
+                           struct _ImageLoad *load);
+static void show_image (DensitoWindow *self,
+                        guint          index);
 
 static void
 progress_free (Progress *p)
@@ -503,10 +548,11 @@ cache_insert (DensitoWindow *self,
     }
 }
 
-typedef struct
+typedef struct _ImageLoad
 {
   char           *path;
   char           *sidecar_path;
+  guint           image;         /* index in the image index */
   guint           width;
   guint           height;
   GdkTexture     *texture;
@@ -568,6 +614,7 @@ image_loaded_cb (GObject      *source,
           g_autofree char *base = g_path_get_basename (load->path);
           g_autofree char *title = g_strdup_printf (_("Cannot show %s"), base);
           densito_scan_view_set_message (self->scan_view, title, error->message);
+          update_edit_state (self);
         }
       return;
     }
@@ -575,7 +622,7 @@ image_loaded_cb (GObject      *source,
   cache_insert (self, load->path, load->texture);
   if (densito_scan_view_get_texture (self->scan_view) != load->texture)
     densito_scan_view_set_texture (self->scan_view, load->texture);
-  densito_scan_view_set_rois (self->scan_view, load->sidecar);
+  install_stack (self, load);
   write_state (self);
 }
 
@@ -661,12 +708,14 @@ show_image (DensitoWindow *self,
   g_cancellable_cancel (self->image_cancellable);
   g_clear_object (&self->image_cancellable);
   g_clear_pointer (&self->image_name, g_free);
+  leave_image (self);
 
   idx = row_images (self, (guint)self->current_row, &n);
   if (n == 0)
     {
       densito_scan_view_set_rois (self->scan_view, NULL);
       densito_scan_view_set_message (self->scan_view, _("No scan"), _("This patient has no image in the image folder."));
+      update_edit_state (self);
       write_state (self);
       return;
     }
@@ -686,6 +735,7 @@ show_image (DensitoWindow *self,
       g_autofree char *title = g_strdup_printf (_("Cannot show %s"), img->name);
       densito_scan_view_set_rois (self->scan_view, NULL);
       densito_scan_view_set_message (self->scan_view, title, img->problem);
+      update_edit_state (self);
       write_state (self);
       return;
     }
@@ -702,6 +752,7 @@ show_image (DensitoWindow *self,
       densito_scan_view_set_rois (self->scan_view, NULL);
     }
   load->sidecar_path = densito_dataset_dup_sidecar_path (self->dataset, idx[index]);
+  load->image = idx[index];
   load->width = img->width;
   load->height = img->height;
   run_image_load (self, load, self->image_cancellable, image_loaded_cb, show_image);
@@ -736,6 +787,8 @@ build_thumbnails (DensitoWindow *self,
 
       gtk_widget_set_tooltip_text (button, img->path);
       g_object_set_data (G_OBJECT (button), "image-index", GUINT_TO_POINTER (i));
+      g_object_set_data (G_OBJECT (button), "dataset-image", GUINT_TO_POINTER (idx[i]));
+      g_object_set_data_full (G_OBJECT (button), "base-label", g_strdup (text), g_free);
       if (group != NULL)
         gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), group);
       else
@@ -743,18 +796,1118 @@ build_thumbnails (DensitoWindow *self,
       g_signal_connect (button, "toggled", G_CALLBACK (thumbnail_toggled_cb), self);
       gtk_box_append (self->thumbnail_box, button);
     }
+  update_thumbnail_marks (self);
 }
 
 static void
 show_patient (DensitoWindow *self,
               guint          row)
 {
+  guint first = self->pending_image;
+
+  /* Leave (and autosave) the old image before its thumbnails go. */
+  leave_image (self);
+  self->pending_image = 0;
   self->current_row = (int)row;
   self->current_image = G_MAXUINT;
   build_details (self, row);
   build_thumbnails (self, row);
-  show_image (self, 0);
+  show_image (self, first);
   prefetch_neighbours (self);
+}
+
+/* Editing, saving and review */
+
+static DensitoImageIndex *
+images_of (DensitoWindow *self)
+{
+  return self->dataset ? densito_dataset_get_images (self->dataset) : NULL;
+}
+
+static const char *
+image_display_name (DensitoWindow *self,
+                    int            image)
+{
+  DensitoImageIndex *images = images_of (self);
+
+  if (images == NULL || image < 0 || (guint)image >= densito_image_index_get_n_images (images))
+    return "";
+  return densito_image_index_get_image (images, (guint)image)->name;
+}
+
+static guint
+stack_image (DensitoEditStack *stack)
+{
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (stack), "densito-image"));
+}
+
+/* The ROIs as they were loaded, to tell whether a shape was edited. */
+static GPtrArray *
+snapshot_rois (DensitoSidecar *sidecar)
+{
+  guint n = densito_sidecar_get_n_rois (sidecar);
+  GPtrArray *rois = g_ptr_array_new_full (n, (GDestroyNotify)densito_roi_free);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (rois, densito_roi_copy (densito_sidecar_get_roi (sidecar, i)));
+  return rois;
+}
+
+static gboolean
+box_equal (const DensitoBox *a,
+           const DensitoBox *b)
+{
+  return a->cx == b->cx && a->cy == b->cy && a->width == b->width && a->height == b->height &&
+         a->angle == b->angle;
+}
+
+static gboolean
+shapes_edited (DensitoEditStack *stack)
+{
+  DensitoSidecar *sidecar = densito_edit_stack_get_sidecar (stack);
+  GPtrArray *loaded = g_object_get_data (G_OBJECT (stack), "densito-loaded-rois");
+  guint n = densito_sidecar_get_n_rois (sidecar);
+
+  if (loaded == NULL || loaded->len != n)
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      const DensitoRoi *a = g_ptr_array_index (loaded, i);
+      const DensitoRoi *b = densito_sidecar_get_roi (sidecar, i);
+
+      if (g_strcmp0 (a->label, b->label) != 0 || a->kind != b->kind ||
+          (a->kind == DENSITO_SHAPE_BOX && !box_equal (&a->box, &b->box)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static DensitoReviewStatus
+stack_review (DensitoEditStack *stack)
+{
+  return densito_sidecar_get_review (densito_edit_stack_get_sidecar (stack))->status;
+}
+
+static gboolean
+any_unsaved (DensitoWindow *self)
+{
+  return (self->edits != NULL && densito_edit_stack_is_modified (self->edits)) ||
+         g_hash_table_size (self->kept) > 0;
+}
+
+static void
+update_progress (DensitoWindow *self)
+{
+  DensitoImageIndex *images = images_of (self);
+  g_autofree char *text = NULL;
+  g_autofree char *done_text = NULL;
+  g_autofree char *total_text = NULL;
+  guint total = 0, done = 0;
+
+  if (images == NULL || densito_image_index_get_n_images (images) == 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->review_progress_label), FALSE);
+      return;
+    }
+  /* Only images linked to a patient can be reached from the list. */
+  for (guint i = 0; i < densito_image_index_get_n_images (images); i++)
+    if (densito_image_index_get_image (images, i)->row >= 0)
+      {
+        total++;
+        if (densito_dataset_get_image_review (self->dataset, i) != DENSITO_REVIEW_UNREVIEWED)
+          done++;
+      }
+  done_text = g_strdup_printf ("%'u", done);
+  total_text = g_strdup_printf ("%'u", total);
+  /* Translators: "312 / 4,020 images reviewed"; the plural follows the total */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s / %s image reviewed", "%s / %s images reviewed",
+                                       total), done_text, total_text);
+  gtk_label_set_text (self->review_progress_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->review_progress_label), TRUE);
+}
+
+/* The dataset's per-image facts (review, ROI count) follow the edits, so
+ * the list, the progress and "next unreviewed" see them at once. */
+static void
+sync_facts (DensitoWindow    *self,
+            DensitoEditStack *stack)
+{
+  DensitoSidecar *sidecar = densito_edit_stack_get_sidecar (stack);
+  guint image = stack_image (stack);
+  DensitoReviewStatus before, now = stack_review (stack);
+
+  if (self->dataset == NULL || images_of (self) == NULL ||
+      image >= densito_image_index_get_n_images (images_of (self)))
+    return;
+  before = densito_dataset_get_image_review (self->dataset, image);
+  densito_dataset_update_image_annotation (self->dataset, image, now, densito_sidecar_get_n_rois (sidecar));
+  if (before != now)
+    {
+      update_progress (self);
+      if (self->model != NULL)
+        densito_patient_model_refresh (self->model);
+    }
+}
+
+static void
+update_thumbnail_marks (DensitoWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->thumbnail_box)); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      guint image = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (child), "dataset-image"));
+      const char *base = g_object_get_data (G_OBJECT (child), "base-label");
+      gboolean modified;
+
+      if (base == NULL)
+        continue;
+      modified = g_hash_table_contains (self->kept, GUINT_TO_POINTER (image)) ||
+                 (self->edits != NULL && self->stack_image == (int)image &&
+                  densito_edit_stack_is_modified (self->edits));
+      if (modified)
+        {
+          /* Translators: a scan's tab with unsaved changes */
+          g_autofree char *text = g_strdup_printf (_("• %s"), base);
+          gtk_button_set_label (GTK_BUTTON (child), text);
+          gtk_widget_set_tooltip_text (child, _("Unsaved changes"));
+        }
+      else
+        {
+          gtk_button_set_label (GTK_BUTTON (child), base);
+          gtk_widget_set_tooltip_text (child, densito_image_index_get_image (images_of (self), image)->path);
+        }
+    }
+}
+
+static const char *
+review_display (DensitoReviewStatus status)
+{
+  switch (status)
+    {
+    case DENSITO_REVIEW_ACCEPTED: return C_("review", "Accepted");
+    case DENSITO_REVIEW_CORRECTED: return C_("review", "Corrected");
+    case DENSITO_REVIEW_EXCLUDED: return C_("review", "Excluded");
+    case DENSITO_REVIEW_UNREVIEWED:
+    default: return C_("review", "Unreviewed");
+    }
+}
+
+/* Title, thumbnail mark, undo/redo, the review line and which edit
+ * actions apply, after any change. */
+static void
+update_edit_state (DensitoWindow *self)
+{
+  gboolean editing = self->edits != NULL;
+  gboolean modified = editing && densito_edit_stack_is_modified (self->edits);
+  gboolean selected = editing && densito_scan_view_get_selected (self->scan_view) >= 0;
+  g_autofree char *title = NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", editing && densito_edit_stack_can_undo (self->edits));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo", editing && densito_edit_stack_can_redo (self->edits));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", any_unsaved (self) || self->banner_image >= 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-roi", editing);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-previous-rois", editing);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-roi", selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.duplicate-roi", selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.relabel-roi", selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.review-accept", editing);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.review-correct", editing);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.review-exclude", editing);
+
+  if (self->image_name != NULL)
+    /* Translators: the title of an image with unsaved changes */
+    title = modified ? g_strdup_printf (_("• %s"), self->image_name) : g_strdup (self->image_name);
+  else
+    title = g_strdup (_("Densito"));
+  gtk_label_set_text (self->title_label, title);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), modified ? _("Unsaved changes") : NULL);
+  {
+    g_autofree char *window_title = self->image_name ? g_strdup_printf ("%s — %s", title, _("Densito"))
+                                                     : g_strdup (title);
+    gtk_window_set_title (GTK_WINDOW (self), window_title);
+  }
+
+  if (editing)
+    {
+      const DensitoReview *review = densito_sidecar_get_review (densito_edit_stack_get_sidecar (self->edits));
+      g_autofree char *text = NULL;
+
+      if (review->status == DENSITO_REVIEW_EXCLUDED && review->reason && *review->reason)
+        /* Translators: "Excluded: motion artifact" */
+        text = g_strdup_printf (_("%s: %s"), review_display (review->status), review->reason);
+      else if (review->status == DENSITO_REVIEW_UNREVIEWED && shapes_edited (self->edits))
+        text = g_strdup (_("Unreviewed, ROIs edited"));
+      else
+        text = g_strdup (review_display (review->status));
+      gtk_label_set_text (self->review_status_label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->review_status_label), text);
+    }
+  else
+    gtk_label_set_text (self->review_status_label, "");
+
+  /* The button of the current state looks pressed. */
+  {
+    DensitoReviewStatus status = editing ? stack_review (self->edits) : DENSITO_REVIEW_UNREVIEWED;
+    GtkWidget *buttons[] = { self->accept_button, self->correct_button, self->exclude_button };
+    DensitoReviewStatus states[] = { DENSITO_REVIEW_ACCEPTED, DENSITO_REVIEW_CORRECTED, DENSITO_REVIEW_EXCLUDED };
+
+    for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+      if (status == states[i])
+        gtk_widget_add_css_class (buttons[i], "review-current");
+      else
+        gtk_widget_remove_css_class (buttons[i], "review-current");
+  }
+  update_thumbnail_marks (self);
+}
+
+static void
+stack_changed_cb (DensitoEditStack *stack,
+                  DensitoWindow    *self)
+{
+  sync_facts (self, stack);
+  if (stack == self->edits)
+    update_edit_state (self);
+  write_state (self);
+}
+
+static void
+selected_roi_cb (DensitoScanView *view,
+                 GParamSpec      *pspec,
+                 DensitoWindow   *self)
+{
+  update_edit_state (self);
+}
+
+static DensitoEditStack *
+new_stack (DensitoWindow  *self,
+           DensitoSidecar *sidecar,
+           guint           image)
+{
+  DensitoEditStack *stack = densito_edit_stack_new (sidecar);
+
+  g_object_set_data (G_OBJECT (stack), "densito-image", GUINT_TO_POINTER (image));
+  g_object_set_data_full (G_OBJECT (stack), "densito-loaded-rois", snapshot_rois (sidecar),
+                          (GDestroyNotify)g_ptr_array_unref);
+  g_signal_connect_object (stack, "changed", G_CALLBACK (stack_changed_cb), self, 0);
+  return stack;
+}
+
+static const char *
+region_name (DensitoRegion region)
+{
+  return region == DENSITO_REGION_UNKNOWN ? NULL : densito_region_to_string (region);
+}
+
+/* The loaded image's stack: the one kept with unsaved edits, or a new one
+ * over the sidecar read in the worker (an empty one when there is none). */
+static void
+install_stack (DensitoWindow *self,
+               ImageLoad     *load)
+{
+  const DensitoImage *img = densito_image_index_get_image (images_of (self), load->image);
+  g_autoptr(DensitoEditStack) stack = NULL;
+  gpointer kept = NULL;
+
+  if (g_hash_table_steal_extended (self->kept, GUINT_TO_POINTER (load->image), NULL, &kept))
+    stack = kept;
+  else
+    {
+      g_autoptr(DensitoSidecar) sidecar = NULL;
+
+      if (load->sidecar != NULL)
+        sidecar = g_object_ref (load->sidecar);
+      else
+        sidecar = densito_sidecar_new (load->path, load->sidecar_path,
+                                       (guint)gdk_texture_get_width (load->texture),
+                                       (guint)gdk_texture_get_height (load->texture));
+      stack = new_stack (self, sidecar, load->image);
+    }
+
+  g_clear_object (&self->edits);
+  self->edits = g_object_ref (stack);
+  self->stack_image = (int)load->image;
+  densito_scan_view_set_edit_stack (self->scan_view, stack, region_name (img->region));
+  sync_facts (self, stack);
+  update_edit_state (self);
+}
+
+static void
+hide_save_banner (DensitoWindow *self)
+{
+  self->banner_image = -1;
+  self->banner_conflict = FALSE;
+  g_clear_pointer (&self->save_error, g_free);
+  gtk_revealer_set_reveal_child (self->save_banner_revealer, FALSE);
+}
+
+static void
+show_save_banner (DensitoWindow *self,
+                  int            image,
+                  gboolean       conflict,
+                  gboolean       info,
+                  const char    *text)
+{
+  self->banner_image = image;
+  self->banner_conflict = conflict;
+  g_free (self->save_error);
+  self->save_error = g_strdup (text);
+  gtk_label_set_text (self->save_banner_label, text);
+  gtk_widget_set_visible (self->reload_theirs_button, conflict);
+  gtk_widget_set_visible (self->keep_mine_button, conflict);
+  gtk_widget_set_visible (self->retry_save_button, !conflict && !info);
+  if (info)
+    gtk_widget_remove_css_class (self->save_banner, "warning");
+  else
+    gtk_widget_add_css_class (self->save_banner, "warning");
+  gtk_revealer_set_reveal_child (self->save_banner_revealer, TRUE);
+  write_state (self);
+}
+
+/* Saves @stack (atomically, through the core). A sidecar is a few
+ * kilobytes, written with one fsync: measured at a few milliseconds, so it
+ * runs here, where the edits cannot change under it. On failure the edits
+ * stay in memory (in self->kept when the image is not shown) and a banner
+ * says why. */
+static gboolean
+save_stack (DensitoWindow    *self,
+            DensitoEditStack *stack)
+{
+  g_autoptr(GError) error = NULL;
+  guint image = stack_image (stack);
+  DensitoReviewStatus status = stack_review (stack);
+
+  /* Edited shapes make the review "corrected" (the operator changed what
+   * the scanner drew); an exclusion stays. */
+  if ((status == DENSITO_REVIEW_UNREVIEWED || status == DENSITO_REVIEW_ACCEPTED) && shapes_edited (stack))
+    densito_edit_stack_set_review (stack, DENSITO_REVIEW_CORRECTED, NULL);
+
+  if (!densito_edit_stack_save (stack, NULL, &error))
+    {
+      g_autofree char *text = NULL;
+      gboolean conflict = g_error_matches (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT);
+
+      if (stack != self->edits)
+        g_hash_table_replace (self->kept, GUINT_TO_POINTER (image), g_object_ref (stack));
+      if (conflict)
+        /* Translators: the first %s is the core's sentence about the file */
+        text = g_strdup_printf (_("%s. Reload theirs and drop your edits of %s, or keep yours as a copy beside it."),
+                                error->message, image_display_name (self, (int)image));
+      else
+        text = g_strdup_printf (_("%s. Your edits of %s are kept in this window until they can be saved."),
+                                error->message, image_display_name (self, (int)image));
+      show_save_banner (self, (int)image, conflict, FALSE, text);
+      update_edit_state (self);
+      return FALSE;
+    }
+
+  g_hash_table_remove (self->kept, GUINT_TO_POINTER (image));
+  if (self->banner_image == (int)image)
+    hide_save_banner (self);
+  sync_facts (self, stack);
+  update_edit_state (self);
+  write_state (self);
+  return TRUE;
+}
+
+/* Saves the shown image and every kept one; TRUE when all are on disk. */
+static gboolean
+save_all (DensitoWindow *self)
+{
+  g_autoptr(GPtrArray) stacks = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+  gboolean ok = TRUE;
+
+  if (self->edits != NULL && densito_edit_stack_is_modified (self->edits))
+    g_ptr_array_add (stacks, g_object_ref (self->edits));
+  g_hash_table_iter_init (&iter, self->kept);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (stacks, g_object_ref (value));
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      DensitoEditStack *stack = g_ptr_array_index (stacks, i);
+
+      if (densito_edit_stack_is_modified (stack))
+        ok = save_stack (self, stack) && ok;
+      else
+        g_hash_table_remove (self->kept, GUINT_TO_POINTER (stack_image (stack)));
+    }
+  return ok;
+}
+
+/* Before another image shows: autosave (or keep the edits in memory when
+ * autosave is off, or when the save fails). */
+static void
+leave_image (DensitoWindow *self)
+{
+  g_autoptr(DensitoEditStack) stack = g_steal_pointer (&self->edits);
+
+  if (self->copy_cancellable != NULL)
+    g_cancellable_cancel (self->copy_cancellable);
+  g_clear_object (&self->copy_cancellable);
+  self->stack_image = -1;
+  if (stack == NULL)
+    return;
+  densito_scan_view_set_edit_stack (self->scan_view, NULL, NULL);
+  if (densito_edit_stack_is_modified (stack))
+    {
+      if (self->autosave)
+        save_stack (self, stack);
+      else
+        g_hash_table_replace (self->kept, GUINT_TO_POINTER (stack_image (stack)), g_object_ref (stack));
+    }
+  update_edit_state (self);
+}
+
+static GtkWidget *
+inner_list_view (DensitoWindow *self)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); c;
+       c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LIST_VIEW (c))
+      return c;
+  return NULL;
+}
+
+/* Shows image @image (index among the row's images) of the patient at
+ * list position @pos. */
+static void
+go_to (DensitoWindow *self,
+       guint          pos,
+       guint          image)
+{
+  GtkWidget *list = inner_list_view (self);
+
+  if (pos == gtk_single_selection_get_selected (self->selection))
+    {
+      show_image (self, image);
+      return;
+    }
+  self->pending_image = image;
+  gtk_single_selection_set_selected (self->selection, pos);
+  self->pending_image = 0;
+  if (list != NULL)
+    gtk_widget_activate_action (list, "list.scroll-to-item", "u", pos);
+}
+
+/* The first unreviewed, readable image in list order from (@pos, @image)
+ * on, wrapping around once. */
+static gboolean
+find_unreviewed (DensitoWindow *self,
+                 guint          pos,
+                 guint          image,
+                 guint         *found_pos,
+                 guint         *found_image)
+{
+  GListModel *model = G_LIST_MODEL (self->selection);
+  DensitoImageIndex *images = images_of (self);
+  guint n = g_list_model_get_n_items (model);
+
+  if (images == NULL || n == 0)
+    return FALSE;
+  for (guint k = 0; k <= n; k++)
+    {
+      guint p = (pos + k) % n;
+      g_autoptr(DensitoPatient) patient = g_list_model_get_item (model, p);
+      guint n_img;
+      const guint *idx = row_images (self, densito_patient_get_row (patient), &n_img);
+      guint from = k == 0 ? image : 0;
+      guint to = k == n ? MIN (image, n_img) : n_img;
+
+      for (guint i = from; i < to; i++)
+        if (densito_dataset_get_image_review (self->dataset, idx[i]) == DENSITO_REVIEW_UNREVIEWED &&
+            densito_image_index_get_image (images, idx[i])->status == DENSITO_IMAGE_OK)
+          {
+            *found_pos = p;
+            *found_image = i;
+            return TRUE;
+          }
+    }
+  return FALSE;
+}
+
+static void
+open_next_unreviewed (DensitoWindow *self)
+{
+  guint pos = gtk_single_selection_get_selected (self->selection);
+  guint p, i;
+
+  if (pos == GTK_INVALID_LIST_POSITION)
+    pos = 0;
+  if (find_unreviewed (self, pos, self->current_image == G_MAXUINT ? 0 : self->current_image + 1, &p, &i))
+    go_to (self, p, i);
+  else
+    show_save_banner (self, -1, FALSE, TRUE, _("Every image in the list is reviewed."));
+}
+
+/* Opening a dataset resumes at its first unreviewed image. */
+static void
+resume_review (DensitoWindow *self)
+{
+  guint p, i;
+
+  self->resume_pending = FALSE;
+  if (self->edits != NULL && densito_edit_stack_is_modified (self->edits))
+    return;
+  if (find_unreviewed (self, 0, 0, &p, &i))
+    go_to (self, p, i);
+}
+
+static void
+set_review (DensitoWindow       *self,
+            DensitoReviewStatus  status,
+            const char          *reason)
+{
+  if (self->edits == NULL)
+    return;
+  /* Accepting edited ROIs records what happened: they were corrected. */
+  if (status == DENSITO_REVIEW_ACCEPTED && shapes_edited (self->edits))
+    status = DENSITO_REVIEW_CORRECTED;
+  densito_edit_stack_set_review (self->edits, status, reason);
+}
+
+static void
+exclude_response_cb (GtkDialog     *dialog,
+                     int            response,
+                     DensitoWindow *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "reason-entry");
+  g_autofree char *reason = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  guint image = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "densito-image"));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response != GTK_RESPONSE_ACCEPT || *reason == '\0')
+    return;
+  if (self->edits == NULL || self->stack_image != (int)image)
+    return;
+  set_review (self, DENSITO_REVIEW_EXCLUDED, reason);
+  open_next_unreviewed (self);
+}
+
+static void
+reason_changed_cb (GtkEditable *entry,
+                   GtkDialog   *dialog)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  gtk_dialog_set_response_sensitive (dialog, GTK_RESPONSE_ACCEPT, *text != '\0');
+}
+
+static void
+reason_chosen_cb (GtkButton   *button,
+                  GtkEditable *entry)
+{
+  gtk_editable_set_text (entry, gtk_button_get_label (button));
+  gtk_widget_grab_focus (GTK_WIDGET (entry));
+  gtk_editable_set_position (entry, -1);
+}
+
+/* A small dialog that asks why the image is excluded. */
+static void
+ask_exclude_reason (DensitoWindow *self)
+{
+  static const char *reasons[] = {
+    N_("Motion artifact"), N_("Positioning"), N_("Metal or implant"), N_("Image quality"),
+  };
+  GtkWidget *dialog;
+  GtkWidget *area;
+  GtkWidget *entry;
+  GtkWidget *flow;
+  g_autofree char *title = g_strdup_printf (_("Exclude %s?"), self->image_name ? self->image_name : "");
+
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", title);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                            _("The image stays in the dataset, marked as excluded from "
+                                              "analysis. Say why, so the decision can be checked later."));
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Exclude"), GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT),
+                            "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  gtk_dialog_set_response_sensitive (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT, FALSE);
+
+  area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Reason"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Reason for excluding the image"), -1);
+  flow = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (flow, GTK_ALIGN_CENTER);
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    {
+      GtkWidget *b = gtk_button_new_with_label (_(reasons[i]));
+      gtk_widget_add_css_class (b, "pill");
+      gtk_widget_add_css_class (b, "small");
+      g_signal_connect (b, "clicked", G_CALLBACK (reason_chosen_cb), entry);
+      gtk_box_append (GTK_BOX (flow), b);
+    }
+  gtk_box_append (GTK_BOX (area), flow);
+  gtk_box_append (GTK_BOX (area), entry);
+
+  g_object_set_data (G_OBJECT (dialog), "reason-entry", entry);
+  g_object_set_data (G_OBJECT (dialog), "densito-image", GUINT_TO_POINTER ((guint)self->stack_image));
+  g_signal_connect (entry, "changed", G_CALLBACK (reason_changed_cb), dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (exclude_response_cb), self);
+  gtk_widget_set_name (dialog, "exclude-dialog");
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+/* Copy the ROIs of the previous image of the same region */
+
+typedef struct
+{
+  char  *path;
+  char  *sidecar_path;
+  guint  width;
+  guint  height;
+  guint  target;   /* the image they go to */
+  char  *from;     /* display name of the source */
+} CopyLoad;
+
+static void
+copy_load_free (CopyLoad *c)
+{
+  g_free (c->path);
+  g_free (c->sidecar_path);
+  g_free (c->from);
+  g_free (c);
+}
+
+static void
+copy_rois_into (DensitoWindow  *self,
+                DensitoSidecar *source,
+                const char     *from)
+{
+  guint n = densito_sidecar_get_n_rois (source);
+  g_autofree DensitoRoi *rois = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->edits == NULL)
+    return;
+  if (n == 0)
+    {
+      text = g_strdup_printf (_("%s has no ROIs to copy."), from);
+      show_save_banner (self, -1, FALSE, TRUE, text);
+      return;
+    }
+  /* Shallow copies: add_many copies what it keeps. */
+  rois = g_new (DensitoRoi, n);
+  for (guint i = 0; i < n; i++)
+    rois[i] = *densito_sidecar_get_roi (source, i);
+  densito_edit_stack_add_many (self->edits, rois, n);
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Copied %u ROI from %s (Ctrl+Z undoes it).",
+                                       "Copied %u ROIs from %s (Ctrl+Z undoes it).", n), n, from);
+  show_save_banner (self, -1, FALSE, TRUE, text);
+}
+
+static void
+copy_load_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      data,
+                  GCancellable *cancellable)
+{
+  CopyLoad *c = data;
+  GError *error = NULL;
+  DensitoSidecar *sidecar = densito_sidecar_load (c->path, c->sidecar_path, c->width, c->height,
+                                                  NULL, cancellable, &error);
+
+  if (sidecar == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, sidecar, g_object_unref);
+}
+
+static void
+copy_loaded_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(DensitoWindow) self = user_data;
+  CopyLoad *c = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoSidecar) sidecar = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (sidecar == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_save_banner (self, -1, FALSE, FALSE, error->message);
+      return;
+    }
+  if (self->stack_image == (int)c->target)
+    copy_rois_into (self, sidecar, c->from);
+}
+
+static void
+copy_previous_rois (DensitoWindow *self)
+{
+  DensitoImageIndex *images = images_of (self);
+  GListModel *model = G_LIST_MODEL (self->selection);
+  guint pos = gtk_single_selection_get_selected (self->selection);
+  DensitoRegion region;
+  int source = -1;
+
+  if (self->edits == NULL || images == NULL || pos == GTK_INVALID_LIST_POSITION)
+    return;
+  region = densito_image_index_get_image (images, (guint)self->stack_image)->region;
+
+  /* Back through the list: this patient's earlier scans, then the
+   * patients above, each from its last scan. */
+  for (int p = (int)pos; p >= 0 && source < 0; p--)
+    {
+      g_autoptr(DensitoPatient) patient = g_list_model_get_item (model, (guint)p);
+      guint n;
+      const guint *idx = row_images (self, densito_patient_get_row (patient), &n);
+      int last = p == (int)pos ? (int)self->current_image - 1 : (int)n - 1;
+
+      for (int i = last; i >= 0; i--)
+        {
+          const DensitoImage *img = densito_image_index_get_image (images, idx[i]);
+          gboolean has_rois = densito_dataset_get_image_n_rois (self->dataset, idx[i]) > 0 ||
+                              g_hash_table_contains (self->kept, GUINT_TO_POINTER (idx[i]));
+
+          if (img->region == region && img->status == DENSITO_IMAGE_OK && has_rois)
+            {
+              source = (int)idx[i];
+              break;
+            }
+        }
+    }
+
+  if (source < 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("No earlier %s scan in the list has ROIs to copy."),
+                                               densito_region_display_name (region));
+      show_save_banner (self, -1, FALSE, TRUE, text);
+      return;
+    }
+
+  {
+    DensitoEditStack *kept = g_hash_table_lookup (self->kept, GUINT_TO_POINTER ((guint)source));
+    const DensitoImage *img = densito_image_index_get_image (images, (guint)source);
+    CopyLoad *c;
+    g_autoptr(GTask) task = NULL;
+
+    if (kept != NULL)
+      {
+        copy_rois_into (self, densito_edit_stack_get_sidecar (kept), img->name);
+        return;
+      }
+    c = g_new0 (CopyLoad, 1);
+    c->path = g_strdup (img->path);
+    c->sidecar_path = densito_dataset_dup_sidecar_path (self->dataset, (guint)source);
+    c->width = img->width;
+    c->height = img->height;
+    c->target = (guint)self->stack_image;
+    c->from = g_strdup (img->name);
+    if (self->copy_cancellable != NULL)
+      g_cancellable_cancel (self->copy_cancellable);
+    g_clear_object (&self->copy_cancellable);
+    self->copy_cancellable = g_cancellable_new ();
+    task = g_task_new (NULL, self->copy_cancellable, copy_loaded_cb, g_object_ref (self));
+    g_task_set_source_tag (task, copy_previous_rois);
+    g_task_set_task_data (task, c, (GDestroyNotify)copy_load_free);
+    g_task_run_in_thread (task, copy_load_thread);
+  }
+}
+
+/* Conflicts */
+
+/* Drops the edits of the banner's image and shows the file on disk. */
+static void
+reload_from_disk (DensitoWindow *self,
+                  guint          image)
+{
+  g_hash_table_remove (self->kept, GUINT_TO_POINTER (image));
+  if (self->edits != NULL && self->stack_image == (int)image)
+    {
+      /* Forget the stack, so the reload reads the file anew. */
+      g_clear_object (&self->edits);
+      self->stack_image = -1;
+      densito_scan_view_set_edit_stack (self->scan_view, NULL, NULL);
+      {
+        guint again = self->current_image;
+        self->current_image = G_MAXUINT;
+        show_image (self, again);
+      }
+    }
+  else
+    {
+      /* Not shown: the facts follow the file at the next visit; until then
+       * read them back from disk in the next full read. */
+      update_edit_state (self);
+    }
+}
+
+static gboolean
+write_mine_copy (DensitoWindow     *self,
+                 DensitoEditStack  *stack,
+                 char             **written,
+                 GError           **error)
+{
+  DensitoSidecar *sidecar = densito_edit_stack_get_sidecar (stack);
+  const char *path = densito_sidecar_get_path (sidecar);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
+  g_autofree char *stem = g_str_has_suffix (path, ".json") ? g_strndup (path, strlen (path) - 5) : g_strdup (path);
+  g_autofree char *copy = g_strdup_printf ("%s.mine-%s.json", stem, stamp);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  data = densito_sidecar_to_data (sidecar, &len);
+  if (!g_file_set_contents_full (copy, data, (gssize)len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, error))
+    return FALSE;
+  *written = g_steal_pointer (&copy);
+  return TRUE;
+}
+
+static DensitoEditStack *
+banner_stack (DensitoWindow *self)
+{
+  if (self->banner_image < 0)
+    return NULL;
+  if (self->edits != NULL && self->stack_image == self->banner_image)
+    return self->edits;
+  return g_hash_table_lookup (self->kept, GUINT_TO_POINTER ((guint)self->banner_image));
+}
+
+static void
+reload_theirs_action (GtkWidget  *widget,
+                      const char *name,
+                      GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+  int image = self->banner_image;
+
+  if (image < 0 || !self->banner_conflict)
+    return;
+  hide_save_banner (self);
+  reload_from_disk (self, (guint)image);
+  write_state (self);
+}
+
+static void
+keep_mine_action (GtkWidget  *widget,
+                  const char *name,
+                  GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+  DensitoEditStack *stack = banner_stack (self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *written = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *base = NULL;
+  int image = self->banner_image;
+
+  if (stack == NULL || !self->banner_conflict)
+    return;
+  if (!write_mine_copy (self, stack, &written, &error))
+    {
+      text = g_strdup_printf (_("Cannot write your version as a copy: %s. Your edits are still here."),
+                              error->message);
+      show_save_banner (self, image, TRUE, FALSE, text);
+      return;
+    }
+  reload_from_disk (self, (guint)image);
+  base = g_filename_display_basename (written);
+  text = g_strdup_printf (_("Your version was saved as %s; the image shows the version on disk."), base);
+  show_save_banner (self, -1, FALSE, TRUE, text);
+}
+
+/* Closing with unsaved edits */
+
+typedef enum
+{
+  AFTER_CLOSE,
+  AFTER_OPEN,
+} AfterFlush;
+
+static void flush_then (DensitoWindow *self,
+                        AfterFlush     after,
+                        const char    *path);
+
+static void
+open_path_now (DensitoWindow *self,
+               const char    *path);
+
+static void
+unsaved_response_cb (GtkDialog     *dialog,
+                     int            response,
+                     DensitoWindow *self)
+{
+  AfterFlush after = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "after"));
+  g_autofree char *path = g_strdup (g_object_get_data (G_OBJECT (dialog), "path"));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      if (!save_all (self))
+        return;     /* the banner says why; nothing is lost */
+    }
+  else if (response == GTK_RESPONSE_REJECT)
+    {
+      g_hash_table_remove_all (self->kept);
+      if (self->edits != NULL)
+        densito_edit_stack_mark_saved (self->edits);
+    }
+  else
+    return;
+
+  if (after == AFTER_CLOSE)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else
+    open_path_now (self, path);
+}
+
+static void
+ask_unsaved (DensitoWindow *self,
+             AfterFlush     after,
+             const char    *path)
+{
+  guint n = g_hash_table_size (self->kept) +
+            (self->edits != NULL && densito_edit_stack_is_modified (self->edits) ? 1 : 0);
+  GtkWidget *dialog;
+  g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Save the changes to %u image?",
+                                                         "Save the changes to %u images?", n), n);
+
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", title);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                            self->save_error ? self->save_error
+                                            : _("Their ROIs or reviews are not saved yet. If you discard, "
+                                                "the edits are lost."));
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Discard"), GTK_RESPONSE_REJECT);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Save"), GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_REJECT),
+                            "destructive-action");
+  gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT),
+                            "suggested-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  g_object_set_data (G_OBJECT (dialog), "after", GUINT_TO_POINTER (after));
+  g_object_set_data_full (G_OBJECT (dialog), "path", g_strdup (path), g_free);
+  gtk_widget_set_name (dialog, "unsaved-dialog");
+  g_signal_connect (dialog, "response", G_CALLBACK (unsaved_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* With autosave, saves everything and goes on; what cannot be saved, or
+ * everything when autosave is off, is asked about first. */
+static void
+flush_then (DensitoWindow *self,
+            AfterFlush     after,
+            const char    *path)
+{
+  if (any_unsaved (self) && self->autosave)
+    save_all (self);
+  if (any_unsaved (self))
+    {
+      ask_unsaved (self, after, path);
+      return;
+    }
+  if (after == AFTER_CLOSE)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else
+    open_path_now (self, path);
+}
+
+/* Editing actions */
+
+static void
+save_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  if (self->banner_conflict)
+    {
+      /* A conflict is resolved with the banner's buttons. */
+      gtk_revealer_set_reveal_child (self->save_banner_revealer, TRUE);
+      return;
+    }
+  if (any_unsaved (self))
+    save_all (self);
+  else if (self->banner_image >= 0)
+    hide_save_banner (self);
+}
+
+static void
+undo_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  if (self->edits == NULL)
+    return;
+  if (g_str_equal (name, "win.undo"))
+    densito_edit_stack_undo (self->edits);
+  else
+    densito_edit_stack_redo (self->edits);
+}
+
+static void
+review_action (GtkWidget  *widget,
+               const char *name,
+               GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  if (self->edits == NULL)
+    return;
+  if (g_str_equal (name, "win.review-exclude"))
+    ask_exclude_reason (self);
+  else if (g_str_equal (name, "win.review-correct"))
+    set_review (self, DENSITO_REVIEW_CORRECTED, NULL);
+  else
+    {
+      set_review (self, DENSITO_REVIEW_ACCEPTED, NULL);
+      open_next_unreviewed (self);
+    }
+}
+
+/* The toolbar's buttons run the scan view's own actions. */
+static void
+scan_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+  const char *scan = g_str_equal (name, "win.add-roi") ? "scan.add-menu"
+                   : g_str_equal (name, "win.delete-roi") ? "scan.delete"
+                   : g_str_equal (name, "win.duplicate-roi") ? "scan.duplicate" : "scan.relabel";
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->scan_view));
+  gtk_widget_activate_action (GTK_WIDGET (self->scan_view), scan, NULL);
+}
+
+static void
+copy_previous_action (GtkWidget  *widget,
+                      const char *name,
+                      GVariant   *param)
+{
+  copy_previous_rois (DENSITO_WINDOW (widget));
+}
+
+static void
+dismiss_save_banner_action (GtkWidget  *widget,
+                            const char *name,
+                            GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  /* A conflict or a failed save stays known: Ctrl+S shows it again. */
+  gtk_revealer_set_reveal_child (self->save_banner_revealer, FALSE);
 }
 
 /* The list */
@@ -906,7 +2059,10 @@ selection_changed_cb (GtkSingleSelection *selection,
     }
   patient = g_object_ref (DENSITO_PATIENT (item));
   if ((int)densito_patient_get_row (patient) != self->current_row)
-    show_patient (self, densito_patient_get_row (patient));
+    {
+      self->resume_pending = FALSE;
+      show_patient (self, densito_patient_get_row (patient));
+    }
   write_state (self);
 }
 
@@ -1187,8 +2343,22 @@ annotations_read_cb (GObject      *source,
   if (dataset != self->dataset)
     return;
 
-  /* Review states and broken sidecars are known now. */
+  /* Review states and broken sidecars are known now; the shown and kept
+   * images' edits are newer than the files. */
   update_banner (self, is_sample (densito_dataset_get_path (dataset)));
+  {
+    GHashTableIter iter;
+    gpointer value;
+
+    if (self->edits != NULL)
+      sync_facts (self, self->edits);
+    g_hash_table_iter_init (&iter, self->kept);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      sync_facts (self, value);
+  }
+  update_progress (self);
+  if (self->resume_pending)
+    resume_review (self);
   if (self->model != NULL)
     densito_patient_model_refresh (self->model);
   write_state (self);
@@ -1203,6 +2373,10 @@ set_dataset (DensitoWindow  *self,
   g_autofree char *display = g_filename_display_name (densito_dataset_get_path (dataset));
   gboolean sample = is_sample (densito_dataset_get_path (dataset));
 
+  /* The old dataset's edits were saved or discarded (flush_then). */
+  leave_image (self);
+  g_hash_table_remove_all (self->kept);
+  hide_save_banner (self);
   g_set_object (&self->dataset, dataset);
   g_clear_object (&self->model);
   self->current_row = -1;
@@ -1238,6 +2412,10 @@ set_dataset (DensitoWindow  *self,
   apply_query (self);
   if (n_visible (self) > 0)
     selection_changed_cb (self->selection, NULL, self);
+  update_progress (self);
+  self->resume_pending = TRUE;
+  if (densito_dataset_get_annotations_read (dataset))
+    resume_review (self);
 
   if (self->annotations_cancellable != NULL)
     g_cancellable_cancel (self->annotations_cancellable);
@@ -1299,11 +2477,19 @@ void
 densito_window_open_path (DensitoWindow *self,
                           const char    *path)
 {
-  g_autofree char *base = NULL;
-  g_autofree char *text = NULL;
-
   g_return_if_fail (DENSITO_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
+
+  /* Unsaved edits of the open dataset are saved (or asked about) first. */
+  flush_then (self, AFTER_OPEN, path);
+}
+
+static void
+open_path_now (DensitoWindow *self,
+               const char    *path)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
 
   if (self->open_cancellable != NULL)
     g_cancellable_cancel (self->open_cancellable);
@@ -1347,24 +2533,56 @@ densito_window_open_default (DensitoWindow *self)
 static void
 write_state (DensitoWindow *self)
 {
-  g_autoptr(GString) s = NULL;
-  g_autofree char *query = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autoptr(JsonGenerator) gen = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
   const char *selected;
+  gsize len;
 
   if (self->state_file == NULL)
     return;
 
-  query = g_strescape (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), NULL);
   selected = densito_window_get_selected_id (self);
-  s = g_string_new ("{");
-  g_string_append_printf (s, "\"query\": \"%s\", ", query);
-  g_string_append_printf (s, "\"visible\": %u, ", n_visible (self));
-  g_string_append_printf (s, "\"total\": %u, ", self->model ? densito_patient_model_get_total (self->model) : 0);
-  g_string_append_printf (s, "\"selected\": \"%s\", ", selected ? selected : "");
-  g_string_append_printf (s, "\"image\": \"%s\", ", self->image_name ? self->image_name : "");
-  g_string_append_printf (s, "\"error\": %s", self->last_error ? "true" : "false");
-  g_string_append (s, "}\n");
-  g_file_set_contents (self->state_file, s->str, (gssize)s->len, NULL);
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "query");
+  json_builder_add_string_value (b, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  json_builder_set_member_name (b, "visible");
+  json_builder_add_int_value (b, n_visible (self));
+  json_builder_set_member_name (b, "total");
+  json_builder_add_int_value (b, self->model ? densito_patient_model_get_total (self->model) : 0);
+  json_builder_set_member_name (b, "selected");
+  json_builder_add_string_value (b, selected ? selected : "");
+  json_builder_set_member_name (b, "image");
+  json_builder_add_string_value (b, self->image_name ? self->image_name : "");
+  json_builder_set_member_name (b, "error");
+  json_builder_add_boolean_value (b, self->last_error != NULL);
+  /* Editing */
+  json_builder_set_member_name (b, "editing");
+  json_builder_add_string_value (b, self->edits ? image_display_name (self, self->stack_image) : "");
+  json_builder_set_member_name (b, "modified");
+  json_builder_add_boolean_value (b, self->edits != NULL && densito_edit_stack_is_modified (self->edits));
+  json_builder_set_member_name (b, "can_undo");
+  json_builder_add_boolean_value (b, self->edits != NULL && densito_edit_stack_can_undo (self->edits));
+  json_builder_set_member_name (b, "unsaved");
+  json_builder_add_int_value (b, g_hash_table_size (self->kept) +
+                              (self->edits != NULL && densito_edit_stack_is_modified (self->edits) ? 1 : 0));
+  json_builder_set_member_name (b, "review");
+  json_builder_add_string_value (b, self->edits ? densito_review_status_to_string (stack_review (self->edits)) : "");
+  json_builder_set_member_name (b, "progress");
+  json_builder_add_string_value (b, gtk_label_get_text (self->review_progress_label));
+  json_builder_set_member_name (b, "save_problem");
+  json_builder_add_string_value (b, self->save_error ? self->save_error : "");
+  json_builder_set_member_name (b, "zoom");
+  json_builder_add_double_value (b, densito_scan_view_get_effective_scale (self->scan_view));
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, &len);
+  g_file_set_contents (self->state_file, text, (gssize)len, NULL);
 }
 
 /* Actions */
@@ -1530,6 +2748,18 @@ densito_window_close_request (GtkWindow *window)
   DensitoWindow *self = DENSITO_WINDOW (window);
   int width, height;
 
+  /* Never lose work: autosave, or ask when it is off or a save failed. */
+  if (!self->close_confirmed)
+    {
+      if (any_unsaved (self) && self->autosave)
+        save_all (self);
+      if (any_unsaved (self))
+        {
+          ask_unsaved (self, AFTER_CLOSE, NULL);
+          return TRUE;
+        }
+    }
+
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_int (self->settings, "window-width", width);
   g_settings_set_int (self->settings, "window-height", height);
@@ -1546,9 +2776,52 @@ densito_window_close_request (GtkWindow *window)
 }
 
 static void
+densito_window_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  DensitoWindow *self = DENSITO_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_AUTOSAVE:
+      g_value_set_boolean (value, self->autosave);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+densito_window_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  DensitoWindow *self = DENSITO_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_AUTOSAVE:
+      if (self->autosave != g_value_get_boolean (value))
+        {
+          self->autosave = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 densito_window_dispose (GObject *object)
 {
   DensitoWindow *self = DENSITO_WINDOW (object);
+
+  if (self->settings != NULL)
+    g_settings_unbind (self, "autosave");
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
@@ -1556,6 +2829,11 @@ densito_window_dispose (GObject *object)
 
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
+  g_clear_object (&self->edits);
+  g_clear_pointer (&self->kept, g_hash_table_unref);
+  if (self->copy_cancellable != NULL)
+    g_cancellable_cancel (self->copy_cancellable);
+  g_clear_object (&self->copy_cancellable);
   g_clear_object (&self->dataset);
   g_clear_object (&self->settings);
   g_clear_object (&self->open_cancellable);
@@ -1588,6 +2866,7 @@ densito_window_finalize (GObject *object)
   g_free (self->state_file);
   g_free (self->last_error);
   g_free (self->last_query);
+  g_free (self->save_error);
 
   G_OBJECT_CLASS (densito_window_parent_class)->finalize (object);
 }
@@ -1600,6 +2879,14 @@ densito_window_class_init (DensitoWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = densito_window_dispose;
+  object_class->get_property = densito_window_get_property;
+  object_class->set_property = densito_window_set_property;
+
+  /* Save edits when another image shows and when the window closes. */
+  properties[PROP_AUTOSAVE] = g_param_spec_boolean ("autosave", NULL, NULL, TRUE,
+                                                    G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                                                    G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   object_class->finalize = densito_window_finalize;
   window_class->close_request = densito_window_close_request;
 
@@ -1631,6 +2918,18 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, details_box);
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, details_scroller);
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, recent_section);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, review_progress_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, save_banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, save_banner);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, save_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, reload_theirs_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, keep_mine_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, retry_save_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, edit_toolbar);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, review_status_label);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, accept_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, correct_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, exclude_button);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-table", NULL, open_table_action);
@@ -1641,11 +2940,39 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.previous-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.next-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.show-problems", NULL, show_problems_action);
+  gtk_widget_class_install_property_action (widget_class, "win.autosave", "autosave");
+  gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.review-accept", NULL, review_action);
+  gtk_widget_class_install_action (widget_class, "win.review-correct", NULL, review_action);
+  gtk_widget_class_install_action (widget_class, "win.review-exclude", NULL, review_action);
+  gtk_widget_class_install_action (widget_class, "win.add-roi", NULL, scan_action);
+  gtk_widget_class_install_action (widget_class, "win.delete-roi", NULL, scan_action);
+  gtk_widget_class_install_action (widget_class, "win.duplicate-roi", NULL, scan_action);
+  gtk_widget_class_install_action (widget_class, "win.relabel-roi", NULL, scan_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-previous-rois", NULL, copy_previous_action);
+  gtk_widget_class_install_action (widget_class, "win.reload-theirs", NULL, reload_theirs_action);
+  gtk_widget_class_install_action (widget_class, "win.keep-mine", NULL, keep_mine_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-save-banner", NULL, dismiss_save_banner_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.focus-search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.previous-image", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "win.next-image", NULL);
+  /* Bubble phase: a focused text entry keeps its own Ctrl+Z and letters. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_y, GDK_CONTROL_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.review-accept", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "win.review-correct", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_x, 0, "win.review-exclude", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.copy-previous-rois", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_V, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.copy-previous-rois", NULL);
 }
 
 static void
@@ -1726,6 +3053,9 @@ densito_window_init (DensitoWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->current_row = -1;
+  self->stack_image = -1;
+  self->banner_image = -1;
+  self->kept = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->textures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_queue_init (&self->texture_order);
   self->settings = g_settings_new (APP_ID);
@@ -1752,6 +3082,10 @@ densito_window_init (DensitoWindow *self)
   g_settings_bind (self->settings, "show-details", self->details_scroller, "visible", G_SETTINGS_BIND_DEFAULT);
   details_action = g_property_action_new ("show-details", self->details_scroller, "visible");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (details_action));
+  self->autosave = TRUE;
+  g_settings_bind (self->settings, "autosave", self, "autosave", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect (self->scan_view, "notify::selected", G_CALLBACK (selected_roi_cb), self);
+  update_edit_state (self);
   update_recent_menu (self);
 
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);

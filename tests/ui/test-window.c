@@ -12,7 +12,11 @@
 #include <gtk/gtk.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include "densito-application.h"
+#include "densito-edit-stack.h"
 #include "densito-query.h"
 #include "densito-problems-window.h"
 #include "densito-scan-view.h"
@@ -313,6 +317,10 @@ test_broken_dataset (void)
   /* One bad cell and one truncated image. */
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "2 problems found"));
 
+  /* Opening resumes at the first unreviewed image that can be shown:
+   * 10001's only scan is truncated, so 10002. */
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10002");
+  set_query (window, "10001");
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10001");
   view = DENSITO_SCAN_VIEW (find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW, NULL));
   g_assert_nonnull (view);
@@ -346,6 +354,474 @@ test_broken_dataset (void)
   test_remove_tree (dir);
 }
 
+
+/* Editing, saving, review */
+
+static char *
+copy_sample (void)
+{
+  const char *sample = g_getenv ("DENSITO_SAMPLE");
+  char *dir = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (dir, "sample", NULL);
+  const char *argv[] = { "cp", "-r", sample, target, NULL };
+  int status = 0;
+
+  g_assert_nonnull (sample);
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  return dir;
+}
+
+static DensitoScanView *
+window_view (DensitoWindow *window)
+{
+  return DENSITO_SCAN_VIEW (find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW, NULL));
+}
+
+typedef struct
+{
+  DensitoWindow *window;
+  const char    *image;
+} StackWait;
+
+static gboolean
+stack_ready (gpointer data)
+{
+  StackWait *w = data;
+  DensitoEditStack *stack = densito_scan_view_get_edit_stack (window_view (w->window));
+
+  return stack != NULL && g_strcmp0 (densito_window_get_image_name (w->window), w->image) == 0 &&
+         g_str_has_suffix (densito_sidecar_get_image_path (densito_edit_stack_get_sidecar (stack)), w->image);
+}
+
+/* Waits until @image is shown with its edit stack. */
+static DensitoEditStack *
+wait_stack (DensitoWindow *window,
+            const char    *image)
+{
+  StackWait w = { window, image };
+
+  wait_until (stack_ready, &w, 10000);
+  return densito_scan_view_get_edit_stack (window_view (window));
+}
+
+static DensitoSidecar *
+load_disk (const char *dir,
+           const char *image)
+{
+  g_autofree char *png = g_strdup_printf ("%s/sample/imge/%s.png", dir, image);
+  g_autofree char *json = g_strdup_printf ("%s/sample/imge/%s.json", dir, image);
+  g_autoptr(GError) error = NULL;
+  DensitoSidecar *sidecar = densito_sidecar_load (png, json, 0, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return sidecar;
+}
+
+static char *
+read_text (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, "sample", "imge", name, NULL);
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  return text;
+}
+
+static GtkWidget *
+find_toplevel_named (const char *name)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      if (g_strcmp0 (gtk_widget_get_name (w), name) == 0)
+        return w;
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_toplevel_named (data) != NULL;
+}
+
+static GtkWidget *
+wait_dialog (const char *name)
+{
+  wait_until (dialog_shown, (gpointer)name, 5000);
+  return find_toplevel_named (name);
+}
+
+/* The revealer whose banner holds the Reload Theirs button. */
+static GtkRevealer *
+find_save_banner (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkRevealer *found;
+
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), "Reload Theirs") == 0)
+        {
+          GtkWidget *r = gtk_widget_get_ancestor (c, GTK_TYPE_REVEALER);
+          return r ? GTK_REVEALER (r) : NULL;
+        }
+      if ((found = find_save_banner (c)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkRevealer *
+save_banner (DensitoWindow *window)
+{
+  return find_save_banner (GTK_WIDGET (window));
+}
+
+static void
+test_edit_save_review (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  g_autofree char *original = NULL;
+  g_autofree char *after_undo = NULL;
+  g_autoptr(DensitoSidecar) disk = NULL;
+  DensitoWindow *window;
+  DensitoEditStack *stack;
+  DensitoBox box, before;
+  GtkWidget *progress;
+  GtkWidget *dialog;
+
+  window = open_window (sample);
+  /* Nothing reviewed in the sample: it opens on the first patient. */
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10000");
+  progress = wait_for_label (GTK_WIDGET (window), "images reviewed");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "0 / 53 images reviewed");
+
+  /* 10003-1 (hip) has a sidecar with 5 boxes. */
+  set_query (window, "10003");
+  stack = wait_stack (window, "10003-1.png");
+  g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, 5);
+  original = read_text (dir, "10003-1.json");
+  g_assert_nonnull (original);
+
+  /* Move box 0 by 7 px: the title marks the unsaved change. */
+  before = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box;
+  box = before;
+  box.cx += 7;
+  densito_edit_stack_set_box (stack, 0, &box, 0);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "• 10003-1.png"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Unreviewed, ROIs edited"));
+  save_screenshot (GTK_WIDGET (window), "edit-unsaved.png");
+
+  /* Ctrl+S's action writes it; an edited shape makes the review "corrected". */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  disk = load_disk (dir, "10003-1");
+  g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (disk, 0)->box.cx, before.cx + 7, 1e-9);
+  g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_CORRECTED);
+  g_assert_false (densito_edit_stack_is_modified (stack));
+  g_assert_null (find_label_with (GTK_WIDGET (window), "• 10003-1.png"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "1 / 53 images reviewed");
+  g_clear_object (&disk);
+
+  /* Undo both steps (review, move), save: the file is the original again. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_false (densito_edit_stack_can_undo (stack));
+  g_assert_true (densito_edit_stack_is_modified (stack));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  after_undo = read_text (dir, "10003-1.json");
+  g_assert_cmpstr (after_undo, ==, original);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "0 / 53 images reviewed");
+  /* Redo brings the move back. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL);
+  g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box.cx,
+                                  before.cx + 7, 1e-9);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+
+  /* A: accepted, and the next unreviewed image opens (10004-1, the next
+   * patient's scan); autosave wrote 10003-1 on the way. */
+  set_query (window, "");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.review-accept", NULL);
+  stack = wait_stack (window, "10004-1.png");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10004");
+  disk = load_disk (dir, "10003-1");
+  g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_ACCEPTED);
+  g_clear_object (&disk);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "1 / 53 images reviewed");
+  save_screenshot (GTK_WIDGET (window), "review-progress.png");
+
+  /* X asks for a reason; the dialog cannot be confirmed empty. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.review-exclude", NULL);
+  dialog = wait_dialog ("exclude-dialog");
+  spin (300);
+  save_screenshot (dialog, "exclude-dialog.png");
+  g_assert_false (gtk_widget_get_sensitive (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                                 GTK_RESPONSE_ACCEPT)));
+  {
+    GtkWidget *entry = find_widget (dialog, GTK_TYPE_ENTRY, NULL);
+    g_assert_nonnull (entry);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "Motion artifact");
+  }
+  g_assert_true (gtk_widget_get_sensitive (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                                GTK_RESPONSE_ACCEPT)));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  /* 10005-1 is next; 10004-1 was saved as excluded with the reason. */
+  stack = wait_stack (window, "10005-1.png");
+  disk = load_disk (dir, "10004-1");
+  g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_EXCLUDED);
+  g_assert_cmpstr (densito_sidecar_get_review (disk)->reason, ==, "Motion artifact");
+  g_clear_object (&disk);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "2 / 53 images reviewed");
+
+  /* C marks corrected and stays. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.review-correct", NULL);
+  g_assert_cmpint (densito_sidecar_get_review (densito_edit_stack_get_sidecar (stack))->status, ==,
+                   DENSITO_REVIEW_CORRECTED);
+  g_assert_cmpstr (densito_window_get_image_name (window), ==, "10005-1.png");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "3 / 53 images reviewed");
+
+  /* The list's review column and the queries see it. */
+  set_query (window, "review=excluded");
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 1);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10004");
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "Done"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* Reopening resumes at the first unreviewed image: 10000-2 is still
+   * unreviewed; after accepting it too, 10001-1 is next. */
+  window = open_window (sample);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10000");
+  stack = wait_stack (window, "10000-2.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.review-accept", NULL);
+  wait_stack (window, "10001-1.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.review-accept", NULL);
+  wait_stack (window, "10002-2.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.review-accept", NULL);
+  /* 10003-1, 10004-1 and 10005-1 are done: 10006-1 is next. */
+  wait_stack (window, "10006-1.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+  window = open_window (sample);
+  wait_stack (window, "10006-1.png");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10006");
+  progress = wait_for_label (GTK_WIDGET (window), "images reviewed");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "6 / 53 images reviewed");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  test_remove_tree (dir);
+}
+
+/* Someone else writes the sidecar while it is open: a banner, the file
+ * untouched until a choice, then either choice. */
+static void
+test_conflict (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  g_autofree char *json = g_build_filename (sample, "imge", "10003-1.json", NULL);
+  g_autofree char *theirs = NULL;
+  g_autofree char *now = NULL;
+  DensitoWindow *window;
+  DensitoEditStack *stack;
+  DensitoBox box;
+  GtkRevealer *banner;
+
+  window = open_window (sample);
+  set_query (window, "10003");
+  stack = wait_stack (window, "10003-1.png");
+
+  /* Theirs: the same file with one box less, written behind our back. */
+  {
+    g_autoptr(DensitoSidecar) other = load_disk (dir, "10003-1");
+    g_autoptr(GError) error = NULL;
+    densito_sidecar_remove_roi (other, 4, NULL);
+    g_assert_true (densito_sidecar_save (other, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (g_file_get_contents (json, &theirs, NULL, NULL));
+
+  box = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box;
+  box.cy += 3;
+  densito_edit_stack_set_box (stack, 0, &box, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "changed by someone else"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Reload Theirs"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Keep Mine as a Copy"));
+  banner = save_banner (window);
+  g_assert_nonnull (banner);
+  g_assert_true (gtk_revealer_get_reveal_child (banner));
+  spin (400);
+  save_screenshot (GTK_WIDGET (window), "conflict-banner.png");
+  /* Untouched; the edit is still in memory; saving again does not write. */
+  g_assert_true (g_file_get_contents (json, &now, NULL, NULL));
+  g_assert_cmpstr (now, ==, theirs);
+  g_clear_pointer (&now, g_free);
+  g_assert_true (densito_edit_stack_is_modified (stack));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_true (g_file_get_contents (json, &now, NULL, NULL));
+  g_assert_cmpstr (now, ==, theirs);
+  g_clear_pointer (&now, g_free);
+
+  /* Keep mine: written beside it; the file stays theirs and is shown. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.keep-mine", NULL);
+  {
+    g_autofree char *imge = g_build_filename (sample, "imge", NULL);
+    g_autoptr(GDir) d = g_dir_open (imge, 0, NULL);
+    const char *name;
+    g_autofree char *mine = NULL;
+
+    while ((name = g_dir_read_name (d)) != NULL)
+      if (g_str_has_prefix (name, "10003-1.mine-") && g_str_has_suffix (name, ".json"))
+        mine = g_build_filename (imge, name, NULL);
+    g_assert_nonnull (mine);
+    {
+      g_autofree char *png = g_build_filename (imge, "10003-1.png", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DensitoSidecar) copy = densito_sidecar_load (png, mine, 0, 0, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (densito_sidecar_get_n_rois (copy), ==, 5);
+      g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (copy, 0)->box.cy, box.cy, 1e-9);
+    }
+  }
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "Your version was saved as 10003-1.mine-"));
+  g_assert_true (g_file_get_contents (json, &now, NULL, NULL));
+  g_assert_cmpstr (now, ==, theirs);
+  g_clear_pointer (&now, g_free);
+  spin (300);
+  stack = wait_stack (window, "10003-1.png");
+  g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, 4);
+  g_assert_false (densito_edit_stack_is_modified (stack));
+
+  /* Again, and this time reload theirs: the edit is dropped. */
+  {
+    g_autoptr(DensitoSidecar) other = load_disk (dir, "10003-1");
+    g_autoptr(GError) error = NULL;
+    densito_sidecar_remove_roi (other, 3, NULL);
+    g_assert_true (densito_sidecar_save (other, NULL, &error));
+  }
+  g_clear_pointer (&theirs, g_free);
+  g_assert_true (g_file_get_contents (json, &theirs, NULL, NULL));
+  box = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 1)->box;
+  box.cx -= 5;
+  densito_edit_stack_set_box (stack, 1, &box, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "changed by someone else"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reload-theirs", NULL);
+  spin (300);
+  stack = wait_stack (window, "10003-1.png");
+  g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, 3);
+  g_assert_false (densito_edit_stack_is_modified (stack));
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
+  g_assert_true (g_file_get_contents (json, &now, NULL, NULL));
+  g_assert_cmpstr (now, ==, theirs);
+  g_clear_pointer (&now, g_free);
+
+  /* After reloading, saving works again. */
+  box = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box;
+  box.cx += 2;
+  densito_edit_stack_set_box (stack, 0, &box, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_false (densito_edit_stack_is_modified (stack));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
+/* A save that fails (the folder is gone: a file stands where it was, which
+ * stops root too) keeps the edits and says why; autosave off keeps edits
+ * per image and closing asks. */
+static void
+test_save_error_and_autosave_off (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  g_autofree char *imge = g_build_filename (sample, "imge", NULL);
+  g_autofree char *moved = g_build_filename (sample, "imge.moved", NULL);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.densito.Densito");
+  g_autofree char *original = NULL;
+  g_autofree char *now = NULL;
+  DensitoWindow *window;
+  DensitoEditStack *stack;
+  DensitoBox box;
+  GtkWidget *dialog;
+
+  window = open_window (sample);
+  set_query (window, "10003");
+  stack = wait_stack (window, "10003-1.png");
+  original = read_text (dir, "10003-1.json");
+
+  g_assert_cmpint (g_rename (imge, moved), ==, 0);
+  g_free (test_write_file (sample, "imge", "not a folder", -1));
+  box = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box;
+  box.width += 4;
+  densito_edit_stack_set_box (stack, 0, &box, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "are kept in this window"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Try Again"));
+  g_assert_true (densito_edit_stack_is_modified (stack));
+  spin (400);
+  save_screenshot (GTK_WIDGET (window), "save-error-banner.png");
+
+  /* The folder is back: Try Again (the same action) saves. */
+  g_assert_cmpint (g_unlink (imge), ==, 0);
+  g_assert_cmpint (g_rename (moved, imge), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_false (densito_edit_stack_is_modified (stack));
+  {
+    g_autoptr(DensitoSidecar) disk = load_disk (dir, "10003-1");
+    g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (disk, 0)->box.width, box.width, 1e-9);
+  }
+
+  /* Autosave off: switching keeps the edits of each image in memory. */
+  g_settings_set_boolean (settings, "autosave", FALSE);
+  g_clear_pointer (&original, g_free);
+  original = read_text (dir, "10003-1.json");
+  box.width -= 2;
+  densito_edit_stack_set_box (stack, 0, &box, 0);
+  set_query (window, "10004");
+  wait_stack (window, "10004-1.png");
+  now = read_text (dir, "10003-1.json");
+  g_assert_cmpstr (now, ==, original);
+  g_clear_pointer (&now, g_free);
+  set_query (window, "10003");
+  stack = wait_stack (window, "10003-1.png");
+  g_assert_true (densito_edit_stack_is_modified (stack));
+  g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box.width,
+                                  box.width, 1e-9);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "• 10003-1.png"));
+
+  /* Closing asks; Cancel keeps the window, Save writes and closes. */
+  g_object_ref (window);
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = wait_dialog ("unsaved-dialog");
+  spin (300);
+  save_screenshot (dialog, "unsaved-dialog.png");
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  spin (100);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  now = read_text (dir, "10003-1.json");
+  g_assert_cmpstr (now, ==, original);
+  g_clear_pointer (&now, g_free);
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = wait_dialog ("unsaved-dialog");
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  spin (100);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  {
+    g_autoptr(DensitoSidecar) disk = load_disk (dir, "10003-1");
+    g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (disk, 0)->box.width, box.width, 1e-9);
+  }
+  g_object_unref (window);
+
+  g_settings_set_boolean (settings, "autosave", TRUE);
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -359,6 +835,9 @@ main (int    argc,
 
   g_test_add_func ("/window/sample", test_sample);
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
+  g_test_add_func ("/window/edit-save-review", test_edit_save_review);
+  g_test_add_func ("/window/conflict", test_conflict);
+  g_test_add_func ("/window/save-error-autosave-off", test_save_error_and_autosave_off);
 
   ret = g_test_run ();
   g_clear_object (&app);
