@@ -1,0 +1,363 @@
+/* test-locale.c
+ *
+ * Copyright 2026 The Densito authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The main window in one language and theme, as meson runs it several times
+ * (en, fa, de, and en with Adwaita:dark): the translation is in use, Persian
+ * mirrors the window, nothing is squeezed below its minimum size or out of
+ * the window, every control has an accessible name, and a screenshot goes to
+ * DENSITO_SCREENSHOT_DIR as window-<DENSITO_TEST_TAG>.png.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <gtk/gtk.h>
+#include <locale.h>
+#include <string.h>
+
+#include "densito-application.h"
+#include "densito-scan-view.h"
+#include "densito-window.h"
+
+static DensitoApplication *app;
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static gboolean
+loaded (DensitoWindow *window)
+{
+  return !densito_window_is_loading (window) && densito_window_get_selected_id (window) != NULL;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type) && gtk_widget_get_mapped (c))
+        return c;
+      if ((found = find_widget (c, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+find_text (GtkWidget  *root,
+           const char *fragment)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_LABEL (c) && gtk_widget_get_mapped (c) &&
+          strstr (gtk_label_get_text (GTK_LABEL (c)), fragment) != NULL)
+        return TRUE;
+      if (find_text (c, fragment))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* What the window says about its patients, for the log when a check fails. */
+static void
+log_labels (GtkWidget  *root,
+            const char *fragment)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_LABEL (c) && gtk_widget_get_mapped (c) &&
+          strstr (gtk_label_get_text (GTK_LABEL (c)), fragment) != NULL)
+        g_test_message ("label: “%s”", gtk_label_get_text (GTK_LABEL (c)));
+      log_labels (c, fragment);
+    }
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("DENSITO_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  int w, h;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_assert_nonnull (node);
+  g_assert_nonnull (renderer);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static const char *
+describe (GtkWidget *w)
+{
+  static char buf[256];
+  const char *text = NULL;
+
+  if (GTK_IS_LABEL (w))
+    text = gtk_label_get_text (GTK_LABEL (w));
+  else if (GTK_IS_BUTTON (w))
+    text = gtk_button_get_label (GTK_BUTTON (w));
+  if (text == NULL)
+    text = gtk_widget_get_tooltip_text (w);
+  g_snprintf (buf, sizeof buf, "%s.%s “%s”", G_OBJECT_TYPE_NAME (w),
+              gtk_widget_get_css_classes (w)[0] ? gtk_widget_get_css_classes (w)[0] : "",
+              text ? text : "");
+  return buf;
+}
+
+/* Everything mapped is allocated at least its minimum width and lies inside
+ * the window; the content of scrolled windows may scroll out of view. */
+static void
+check_fit (GtkWidget *root,
+           GtkWidget *parent,
+           GString   *clipped,
+           GString   *ellipsized)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (parent); c; c = gtk_widget_get_next_sibling (c))
+    {
+      int min = 0;
+      graphene_rect_t b;
+
+      /* The window buttons are GTK's own and drawn by the theme. */
+      if (!gtk_widget_get_mapped (c) || !gtk_widget_get_child_visible (c) || GTK_IS_WINDOW_CONTROLS (c))
+        continue;
+      gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+      /* The measure counts margins, borders and padding; the width is the content's. */
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      {
+        GtkStyleContext *style = gtk_widget_get_style_context (c);
+        GtkBorder padding, border;
+        int width;
+
+        gtk_style_context_get_padding (style, &padding);
+        gtk_style_context_get_border (style, &border);
+        width = gtk_widget_get_width (c) + gtk_widget_get_margin_start (c) + gtk_widget_get_margin_end (c) +
+                padding.left + padding.right + border.left + border.right;
+        if (width < min)
+          g_string_append_printf (clipped, "\n  %s: %d px wide, needs %d", describe (c), width, min);
+      }
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      if (gtk_widget_compute_bounds (c, root, &b) &&
+          (b.origin.x < -2 || b.origin.x + b.size.width > gtk_widget_get_width (root) + 2))
+        g_string_append_printf (clipped, "\n  %s: at x %.0f to %.0f, outside the window",
+                                describe (c), b.origin.x, b.origin.x + b.size.width);
+      if (GTK_IS_LABEL (c) && gtk_label_get_ellipsize (GTK_LABEL (c)) != PANGO_ELLIPSIZE_NONE &&
+          pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (c))))
+        g_string_append_printf (ellipsized, "\n  %s", describe (c));
+      if (GTK_IS_SCROLLED_WINDOW (c) || GTK_IS_VIEWPORT (c))
+        continue;
+      check_fit (root, c, clipped, ellipsized);
+    }
+}
+
+static gboolean
+has_text_content (GtkWidget *w)
+{
+  if (GTK_IS_BUTTON (w) && gtk_button_get_label (GTK_BUTTON (w)) != NULL)
+    return TRUE;
+  if (GTK_IS_CHECK_BUTTON (w) && gtk_check_button_get_label (GTK_CHECK_BUTTON (w)) != NULL)
+    return TRUE;
+  if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_label (GTK_MENU_BUTTON (w)) != NULL)
+    return TRUE;
+  /* A button whose child is (or holds) a label reads that label. */
+  if (GTK_IS_BUTTON (w) || GTK_IS_MENU_BUTTON (w))
+    {
+      GtkWidget *label = find_widget (w, GTK_TYPE_LABEL);
+      return label != NULL && *gtk_label_get_text (GTK_LABEL (label)) != '\0';
+    }
+  return FALSE;
+}
+
+/* Controls a user operates must carry a name for a screen reader: their own
+ * text or an accessible label. */
+static void
+check_names (GtkWidget *parent,
+             GString   *unnamed,
+             guint     *n_controls)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (parent); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkAccessibleRole role;
+      gboolean control;
+
+      if (!gtk_widget_get_mapped (c))
+        continue;
+      role = gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (c));
+      control = role == GTK_ACCESSIBLE_ROLE_BUTTON ||
+                role == GTK_ACCESSIBLE_ROLE_CHECKBOX || role == GTK_ACCESSIBLE_ROLE_SWITCH ||
+                role == GTK_ACCESSIBLE_ROLE_TEXT_BOX || role == GTK_ACCESSIBLE_ROLE_SEARCH_BOX ||
+                role == GTK_ACCESSIBLE_ROLE_SLIDER || role == GTK_ACCESSIBLE_ROLE_SPIN_BUTTON ||
+                role == GTK_ACCESSIBLE_ROLE_COMBO_BOX;
+      /* The column view's own header buttons and list rows are GTK's. */
+      if (GTK_IS_COLUMN_VIEW (c) || GTK_IS_LIST_VIEW (c))
+        continue;
+      if (control)
+        {
+          (*n_controls)++;
+          /* Not a labelled-by relation: a button has one to its child even
+           * when that child is an icon, which names nothing. */
+          if (!has_text_content (c) &&
+              !gtk_test_accessible_has_property (GTK_ACCESSIBLE (c), GTK_ACCESSIBLE_PROPERTY_LABEL))
+            g_string_append_printf (unnamed, "\n  %s", describe (c));
+          /* A button's or entry's insides are not separate controls. */
+          if (role != GTK_ACCESSIBLE_ROLE_COMBO_BOX)
+            continue;
+        }
+      check_names (c, unnamed, n_controls);
+    }
+}
+
+static DensitoWindow *
+open_sample (void)
+{
+  const char *sample = g_getenv ("DENSITO_SAMPLE");
+  DensitoWindow *window;
+  gint64 end;
+
+  g_assert_nonnull (sample);
+  window = densito_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  densito_window_open_path (window, sample);
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!loaded (window) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (loaded (window));
+  spin (800);
+  return window;
+}
+
+static void
+test_window (void)
+{
+  const char *tag = g_getenv ("DENSITO_TEST_TAG");
+  const char *lang = g_getenv ("LANGUAGE");
+  DensitoWindow *window = open_sample ();
+  GtkWidget *list, *scan, *entry;
+  graphene_rect_t list_b, scan_b;
+  g_autoptr(GString) clipped = g_string_new (NULL);
+  g_autoptr(GString) ellipsized = g_string_new (NULL);
+  g_autofree char *shot = g_strdup_printf ("window-%s.png", tag ? tag : "locale");
+  gboolean rtl = lang != NULL && g_str_has_prefix (lang, "fa");
+
+  /* The translation is the one asked for, with the locale's digits. */
+  log_labels (GTK_WIDGET (window), "48");
+  log_labels (GTK_WIDGET (window), "۴۸");
+  if (lang != NULL && g_str_has_prefix (lang, "fa"))
+    g_assert_true (find_text (GTK_WIDGET (window), "۴۸ بیمار"));
+  else if (lang != NULL && g_str_has_prefix (lang, "de"))
+    g_assert_true (find_text (GTK_WIDGET (window), "48 Patienten"));
+  else
+    g_assert_true (find_text (GTK_WIDGET (window), "48 patients"));
+
+  /* Persian mirrors: the list sits right of the scan, text starts at the right. */
+  g_assert_cmpint (gtk_widget_get_default_direction (), ==, rtl ? GTK_TEXT_DIR_RTL : GTK_TEXT_DIR_LTR);
+  list = find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW);
+  scan = find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW);
+  entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+  g_assert_nonnull (list);
+  g_assert_nonnull (scan);
+  g_assert_nonnull (entry);
+  g_assert_true (gtk_widget_compute_bounds (list, GTK_WIDGET (window), &list_b));
+  g_assert_true (gtk_widget_compute_bounds (scan, GTK_WIDGET (window), &scan_b));
+  if (rtl)
+    g_assert_cmpfloat (list_b.origin.x, >=, scan_b.origin.x + scan_b.size.width - 1);
+  else
+    g_assert_cmpfloat (list_b.origin.x + list_b.size.width, <=, scan_b.origin.x + 1);
+  g_assert_cmpint (gtk_widget_get_direction (entry), ==, rtl ? GTK_TEXT_DIR_RTL : GTK_TEXT_DIR_LTR);
+
+  save_screenshot (GTK_WIDGET (window), shot);
+
+  check_fit (GTK_WIDGET (window), GTK_WIDGET (window), clipped, ellipsized);
+  if (ellipsized->len > 0)
+    g_test_message ("ellipsized labels:%s", ellipsized->str);
+  if (clipped->len > 0)
+    {
+      g_test_message ("clipped:%s", clipped->str);
+      g_test_fail ();
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+}
+
+static void
+test_names (void)
+{
+  DensitoWindow *window = open_sample ();
+  g_autoptr(GString) unnamed = g_string_new (NULL);
+  guint n_controls = 0;
+
+  check_names (GTK_WIDGET (window), unnamed, &n_controls);
+  g_test_message ("%u controls", n_controls);
+  g_assert_cmpuint (n_controls, >=, 10);
+  if (unnamed->len > 0)
+    {
+      g_test_message ("controls without an accessible name:%s", unnamed->str);
+      g_test_fail ();
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *localedir = g_getenv ("DENSITO_LOCALEDIR");
+  const char *lang = g_getenv ("LANGUAGE");
+  int ret;
+
+  /* LANGUAGE is ignored under the C locale: the test needs the real one. */
+  if (setlocale (LC_ALL, "") == NULL)
+    {
+      g_printerr ("test-locale: the locale %s is not available; generate it with\n"
+                  "  localedef -i %.5s -f UTF-8 %s (or build-aux/dev test)\n",
+                  g_getenv ("LC_ALL"), g_getenv ("LC_ALL"), g_getenv ("LC_ALL"));
+      return 1;
+    }
+  g_assert_nonnull (localedir);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  /* gtk_test_init() switches to en_US.UTF-8; the app runs in the user's locale. */
+  setlocale (LC_ALL, "");
+  app = densito_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  g_test_add_func ("/locale/window", test_window);
+  if (lang == NULL || g_str_has_prefix (lang, "en"))
+    g_test_add_func ("/locale/accessible-names", test_names);
+
+  ret = g_test_run ();
+  g_clear_object (&app);
+  return ret;
+}
