@@ -105,6 +105,7 @@ struct _DensitoWindow
   gboolean              resume_pending; /* jump to the first unreviewed image once known */
   gboolean              close_confirmed;
   gboolean              autosave;       /* bound to the autosave setting */
+  guint                 state_idle;
   GCancellable         *copy_cancellable;
 };
 
@@ -2021,6 +2022,17 @@ set_up_columns (DensitoWindow *self)
     }
 }
 
+/* GtkColumnView (4.8) lays its columns out right to left in an RTL locale
+ * but starts scrolled to the left end, where the last columns are: keep the
+ * first columns (ID, sex, age) in view when the list's width changes. */
+static void
+rtl_hadjustment_changed_cb (GtkAdjustment *adj,
+                            GtkWidget     *view)
+{
+  if (gtk_widget_get_direction (view) == GTK_TEXT_DIR_RTL)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
 static guint
 n_visible (DensitoWindow *self)
 {
@@ -2576,6 +2588,43 @@ write_state (DensitoWindow *self)
   json_builder_add_string_value (b, self->save_error ? self->save_error : "");
   json_builder_set_member_name (b, "zoom");
   json_builder_add_double_value (b, densito_scan_view_get_effective_scale (self->scan_view));
+  /* The shown ROIs, with their centres in the window's surface
+   * coordinates, so that a test can aim real pointer events at them. */
+  json_builder_set_member_name (b, "rois");
+  json_builder_begin_array (b);
+  if (self->edits != NULL)
+    {
+      DensitoSidecar *sidecar = densito_edit_stack_get_sidecar (self->edits);
+      double nx = 0, ny = 0;
+
+      if (gtk_widget_get_native (GTK_WIDGET (self)) != NULL)
+        gtk_native_get_surface_transform (GTK_NATIVE (self), &nx, &ny);
+      for (guint i = 0; i < densito_sidecar_get_n_rois (sidecar); i++)
+        {
+          const DensitoRoi *roi = densito_sidecar_get_roi (sidecar, i);
+          double wx, wy, tx = 0, ty = 0;
+
+          densito_scan_view_image_to_widget (self->scan_view, roi->box.cx, roi->box.cy, &wx, &wy);
+          gtk_widget_translate_coordinates (GTK_WIDGET (self->scan_view), GTK_WIDGET (self), wx, wy, &tx, &ty);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "label");
+          json_builder_add_string_value (b, roi->label ? roi->label : "");
+          json_builder_set_member_name (b, "cx");
+          json_builder_add_double_value (b, roi->box.cx);
+          json_builder_set_member_name (b, "cy");
+          json_builder_add_double_value (b, roi->box.cy);
+          json_builder_set_member_name (b, "angle");
+          json_builder_add_double_value (b, roi->box.angle);
+          json_builder_set_member_name (b, "sx");
+          json_builder_add_double_value (b, tx + nx);
+          json_builder_set_member_name (b, "sy");
+          json_builder_add_double_value (b, ty + ny);
+          json_builder_end_object (b);
+        }
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "selected_roi");
+  json_builder_add_int_value (b, densito_scan_view_get_selected (self->scan_view));
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
@@ -2583,6 +2632,24 @@ write_state (DensitoWindow *self)
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, &len);
   g_file_set_contents (self->state_file, text, (gssize)len, NULL);
+}
+
+static gboolean
+state_idle_cb (gpointer data)
+{
+  DensitoWindow *self = data;
+
+  self->state_idle = 0;
+  write_state (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* After the view settles (a zoom also pans), in one write. */
+static void
+schedule_state (DensitoWindow *self)
+{
+  if (self->state_idle == 0)
+    self->state_idle = g_idle_add (state_idle_cb, self);
 }
 
 /* Actions */
@@ -2822,6 +2889,7 @@ densito_window_dispose (GObject *object)
 
   if (self->settings != NULL)
     g_settings_unbind (self, "autosave");
+  g_clear_handle_id (&self->state_idle, g_source_remove);
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
@@ -3071,6 +3139,8 @@ densito_window_init (DensitoWindow *self)
   gtk_box_append (self->scan_box, GTK_WIDGET (self->scan_view));
   build_scan_toolbar (self);
   set_up_columns (self);
+  g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->column_view)), "changed",
+                           G_CALLBACK (rtl_hadjustment_changed_cb), self->column_view, 0);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
@@ -3085,6 +3155,8 @@ densito_window_init (DensitoWindow *self)
   self->autosave = TRUE;
   g_settings_bind (self->settings, "autosave", self, "autosave", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect (self->scan_view, "notify::selected", G_CALLBACK (selected_roi_cb), self);
+  if (self->state_file != NULL)
+    g_signal_connect_swapped (self->scan_view, "notify", G_CALLBACK (schedule_state), self);
   update_edit_state (self);
   update_recent_menu (self);
 
