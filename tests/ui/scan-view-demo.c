@@ -9,9 +9,12 @@
  *   scan-view-demo data/sample/imge/10001-1.png
  *   scan-view-demo --rois-tsv data/sample/synthetic-rois.tsv IMAGE
  *   scan-view-demo --invert --zoom-at 4,223,230 IMAGE
+ *   scan-view-demo --edit hip --select 1 IMAGE
  *
  * The sidecar is IMAGE with .json for .png unless --sidecar names one;
  * --rois-tsv takes the boxes from the sample's synthetic-rois.tsv instead.
+ * --edit makes the ROIs editable through an edit stack (nothing is saved:
+ * the demo has no save key), with REGION's vocabulary.
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 
 #include "densito-diagnostics.h"
+#include "densito-edit-stack.h"
 #include "densito-scan-view.h"
 #include "densito-sidecar.h"
 
@@ -31,6 +35,8 @@ static gboolean invert;
 static gboolean hide_rois;
 static double brightness;
 static double contrast = 1.0;
+static char *edit_region;
+static int select_roi = -1;
 
 static const GOptionEntry entries[] = {
   { "sidecar", 0, 0, G_OPTION_ARG_FILENAME, &sidecar_path, "Sidecar to load", "PATH" },
@@ -42,6 +48,8 @@ static const GOptionEntry entries[] = {
   { "hide-rois", 0, 0, G_OPTION_ARG_NONE, &hide_rois, "Do not draw the ROIs", NULL },
   { "brightness", 0, 0, G_OPTION_ARG_DOUBLE, &brightness, "Brightness, -1 to 1", "B" },
   { "contrast", 0, 0, G_OPTION_ARG_DOUBLE, &contrast, "Contrast, 0.1 to 4", "C" },
+  { "edit", 0, 0, G_OPTION_ARG_STRING, &edit_region, "Edit the ROIs (spine, hip, forearm, lateral)", "REGION" },
+  { "select", 0, 0, G_OPTION_ARG_INT, &select_roi, "Select this ROI", "INDEX" },
   { NULL }
 };
 
@@ -169,7 +177,15 @@ activate_cb (GtkApplication *app,
         }
       if (sidecar != NULL)
         g_printerr ("%u ROIs\n", densito_sidecar_get_n_rois (sidecar));
-      densito_scan_view_set_rois (DENSITO_SCAN_VIEW (view), sidecar);
+      if (edit_region != NULL && sidecar != NULL)
+        {
+          g_autoptr(DensitoEditStack) stack = densito_edit_stack_new (sidecar);
+
+          densito_scan_view_set_edit_stack (DENSITO_SCAN_VIEW (view), stack, edit_region);
+        }
+      else
+        densito_scan_view_set_rois (DENSITO_SCAN_VIEW (view), sidecar);
+      densito_scan_view_set_selected (DENSITO_SCAN_VIEW (view), select_roi);
     }
 
   g_object_set (view,
