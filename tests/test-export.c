@@ -275,6 +275,40 @@ test_manifest (void)
   test_remove_tree (tmp);
 }
 
+/* An unreadable sidecar is left out and counted; the others, read by the
+ * writer threads, reach the export, the COCO file and the counts. */
+static void
+test_unreadable_sidecar (void)
+{
+  g_autofree char *dir = make_dataset (6, NULL);
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autofree char *broken = test_write_file (dir, "imge/10002-1.json", "{ \"shapes\": [ not json", -1);
+  g_autoptr(DensitoDataset) src = open_dataset (dir);
+  g_autoptr(DensitoExportResult) result = export_ok (src, "", target, DENSITO_EXPORT_COCO);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) coco_parser = json_parser_new ();
+  g_autofree char *manifest_path = g_build_filename (target, "manifest.json", NULL);
+  g_autofree char *coco_path = g_build_filename (target, "annotations.coco.json", NULL);
+  JsonObject *manifest = read_json (manifest_path, parser);
+  JsonObject *counts = json_object_get_object_member (manifest, "counts");
+  JsonObject *coco = read_json (coco_path, coco_parser);
+  g_autoptr(GPtrArray) tree = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (json_object_get_int_member (counts, "sidecars"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (counts, "sidecars_unreadable_left_out"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (counts, "rois"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (counts, "coco_annotations"), ==, 4);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (coco, "annotations")), ==, 4);
+  g_assert_true (exists (target, "images/10000-1.json"));
+  g_assert_true (exists (target, "images/10004-1.json"));
+  g_assert_false (exists (target, "images/10002-1.json"));
+  g_assert_true (exists (target, "images/10002-1.png"));
+  list_tree (target, NULL, tree);
+  g_assert_cmpuint (densito_export_result_get_n_files (result), ==, tree->len);
+  g_assert_cmpuint (tree->len, ==, json_array_get_length (json_object_get_array_member (manifest, "files")) + 1);
+  test_remove_tree (dir);
+}
+
 static gboolean
 tree_mentions (const char *root,
                const char *needle)
@@ -907,6 +941,7 @@ main (int    argc,
 
   g_test_add_func ("/export/reopen", test_reopen);
   g_test_add_func ("/export/manifest", test_manifest);
+  g_test_add_func ("/export/unreadable-sidecar", test_unreadable_sidecar);
   g_test_add_func ("/export/personal-id-images", test_personal_id_images);
   g_test_add_func ("/export/formula-injection", test_formula_injection);
   g_test_add_func ("/export/anonymize-mapping", test_anonymize_mapping);

@@ -64,6 +64,8 @@ typedef struct
   char           *name;        /* exported name, or NULL when left out */
   gboolean        pii;         /* the original name looks like a national ID */
   DensitoSidecar *sidecar;     /* as exported, or NULL */
+  guint           width;
+  guint           height;
 } PlanImage;
 
 typedef struct
@@ -81,17 +83,21 @@ typedef enum
 {
   JOB_FILE,      /* hard link or copy src */
   JOB_DATA,      /* write data */
+  JOB_SIDECAR,   /* read the sidecar src, rewrite it for the new image name */
 } JobKind;
 
 typedef struct
 {
-  JobKind  kind;
-  char    *rel;         /* path inside the export */
-  char    *src;         /* JOB_FILE */
-  GBytes  *data;        /* JOB_DATA */
-  guint64  size;
-  gboolean linked;
-  char     sha256[65];
+  JobKind    kind;
+  char      *rel;         /* path inside the export */
+  char      *src;         /* JOB_FILE, JOB_SIDECAR */
+  GBytes    *data;        /* JOB_DATA */
+  PlanImage *image;       /* JOB_SIDECAR: gets the sidecar as exported */
+  guint64    size;
+  guint64    planned;     /* size when planned, for progress */
+  gboolean   linked;
+  gboolean   left_out;    /* JOB_SIDECAR: unreadable, nothing written */
+  char       sha256[65];
 } Job;
 
 typedef struct
@@ -479,7 +485,7 @@ plan_new (DensitoDataset     *dataset,
           {
             const DensitoImage *img = densito_image_index_get_image (index, images[k]);
             gboolean rename = anonymize || img->personal_id;
-            PlanImage pi = { images[k], i, NULL, img->personal_id, NULL };
+            PlanImage pi = { images[k], i, NULL, img->personal_id, NULL, img->width, img->height };
 
             if (rename != (pass == 1))
               continue;
@@ -627,6 +633,43 @@ report (Writer   *w,
   w->progress_func (&p, w->progress_data);
 }
 
+/* Sidecars are read and rewritten by the writer threads, beside the image
+ * copies: parsing them one after the other before any copy began was a
+ * tenth of a 1,000-patient export. */
+static gboolean
+load_sidecar (Writer      *w,
+              Job         *job,
+              const char  *dst,
+              GError     **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *new_image = NULL;
+  g_autoptr(GError) local_error = NULL;
+  DensitoSidecar *sidecar;
+  gsize len;
+  char *out;
+
+  if (!g_file_get_contents (job->src, &data, &len, &local_error))
+    {
+      g_set_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_WRITE, "%s", local_error->message);
+      return FALSE;
+    }
+  new_image = g_build_filename (w->root, "images", job->image->name, NULL);
+  sidecar = densito_sidecar_load_from_data (data, len, new_image, dst, job->image->width,
+                                            job->image->height, NULL);
+  if (densito_sidecar_is_broken (sidecar))
+    {
+      g_object_unref (sidecar);
+      job->left_out = TRUE;
+      return TRUE;
+    }
+  out = densito_sidecar_to_data (sidecar, &len);
+  job->data = g_bytes_new_take (out, len);
+  /* Each job owns its image's slot; COCO reads them after the threads end. */
+  job->image->sidecar = sidecar;
+  return TRUE;
+}
+
 static gboolean
 run_job (Writer  *w,
          Job     *job,
@@ -641,7 +684,14 @@ run_job (Writer  *w,
   gboolean ok = FALSE;
 
   sha256_begin (&sum);
-  if (job->kind == JOB_DATA)
+  if (job->kind == JOB_SIDECAR && !load_sidecar (w, job, dst, error))
+    goto out;
+  if (job->left_out)
+    {
+      ok = TRUE;
+      goto out;
+    }
+  if (job->kind == JOB_DATA || job->kind == JOB_SIDECAR)
     {
       gsize len;
       const char *data = g_bytes_get_data (job->data, &len);
@@ -786,8 +836,8 @@ writer_thread (gpointer data)
         }
       g_mutex_lock (&w->mutex);
       w->progress.files_done++;
-      if (job->kind == JOB_DATA)
-        w->progress.bytes_done += job->size;
+      if (job->kind != JOB_FILE)
+        w->progress.bytes_done += job->planned;
       g_mutex_unlock (&w->mutex);
       if (reporter)
         report (w, FALSE);
@@ -1207,6 +1257,8 @@ manifest_json (DensitoDataset *dataset,
 
   for (guint i = 0; i < jobs->len; i++)
     {
+      if (((Job *)jobs->pdata[i])->left_out)
+        continue;
       /* not g_ptr_array_copy(), which would take the free function too */
       g_ptr_array_add (sorted, jobs->pdata[i]);
       if (((Job *)jobs->pdata[i])->linked)
@@ -1340,79 +1392,6 @@ manifest_json (DensitoDataset *dataset,
   return json_to_data (b, len);
 }
 
-/* Reads each exported image's sidecar and makes the copy that goes beside
- * the image's new name; unreadable sidecars are left out. */
-static gboolean
-plan_sidecars (DensitoDataset  *dataset,
-               Plan            *plan,
-               const char      *root,
-               GPtrArray       *jobs,
-               guint           *n_sidecars,
-               guint           *n_rois,
-               GCancellable    *cancellable,
-               GError         **error)
-{
-  DensitoImageIndex *index = densito_dataset_get_images (dataset);
-  g_autoptr(GHashTable) written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(DensitoDiagnostics) diags = densito_diagnostics_new ();
-
-  for (guint i = 0; i < plan->images->len; i++)
-    {
-      PlanImage *pi = &g_array_index (plan->images, PlanImage, i);
-      const DensitoImage *img = densito_image_index_get_image (index, pi->image);
-      g_autofree char *path = NULL;
-      g_autofree char *data = NULL;
-      g_autofree char *stem = NULL;
-      g_autofree char *rel = NULL;
-      g_autofree char *new_image = NULL;
-      g_autofree char *new_sidecar = NULL;
-      g_autoptr(GError) local_error = NULL;
-      const char *dot;
-      gsize len;
-
-      if (pi->name == NULL)
-        continue;
-      if (i % 64 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-
-      path = densito_dataset_dup_sidecar_path (dataset, pi->image);
-      if (!g_file_get_contents (path, &data, &len, &local_error))
-        {
-          if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            continue;
-          g_set_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_WRITE, "%s",
-                       local_error->message);
-          return FALSE;
-        }
-
-      dot = strrchr (pi->name, '.');
-      stem = dot ? g_strndup (pi->name, (gsize)(dot - pi->name)) : g_strdup (pi->name);
-      rel = g_strconcat ("images/", stem, ".json", NULL);
-      /* a.png and a.jpg share one sidecar in the dataset too */
-      if (g_hash_table_contains (written, rel))
-        continue;
-      new_image = g_build_filename (root, "images", pi->name, NULL);
-      new_sidecar = g_build_filename (root, rel, NULL);
-      pi->sidecar = densito_sidecar_load_from_data (data, len, new_image, new_sidecar,
-                                                    img->width, img->height, diags);
-      if (densito_sidecar_is_broken (pi->sidecar))
-        {
-          g_clear_object (&pi->sidecar);
-          plan->sidecars_unreadable++;
-          continue;
-        }
-      {
-        gsize out_len;
-        char *out = densito_sidecar_to_data (pi->sidecar, &out_len);
-        add_data_job (jobs, rel, out, out_len);
-      }
-      g_hash_table_add (written, g_steal_pointer (&rel));
-      *n_rois += densito_sidecar_get_n_rois (pi->sidecar);
-      (*n_sidecars)++;
-    }
-  return TRUE;
-}
-
 static gboolean
 sync_and_rename (const char  *partial,
                  const char  *target,
@@ -1454,6 +1433,7 @@ export_plan (DensitoDataset             *dataset,
   g_autoptr(Plan) plan = NULL;
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (job_free);
   g_autoptr(GHashTable) image_jobs = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) sidecar_rels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GCancellable) own_cancellable = NULL;
   g_autofree char *abs_target = NULL;
   g_autofree char *partial = NULL;
@@ -1465,7 +1445,7 @@ export_plan (DensitoDataset             *dataset,
   guint n_annotations = 0;
   guint n_sidecars = 0;
   int marker_fd;
-  gboolean ok;
+  gboolean ok = TRUE;
 
   abs_target = g_canonicalize_filename (target, NULL);
   /* a trailing slash would make "dir/.partial" */
@@ -1491,10 +1471,16 @@ export_plan (DensitoDataset             *dataset,
     add_data_job (jobs, "patients.csv", csv, len);
   }
 
+  /* Each image, then its sidecar: the writer threads take them in this
+   * order, so one parses a sidecar while the other copies an image. */
   for (guint i = 0; with_images && i < plan->images->len; i++)
     {
       PlanImage *pi = &g_array_index (plan->images, PlanImage, i);
       const DensitoImage *img = densito_image_index_get_image (index, pi->image);
+      g_autofree char *sidecar = NULL;
+      g_autofree char *stem = NULL;
+      g_autofree char *rel = NULL;
+      const char *dot;
       Job *job;
       GStatBuf st;
 
@@ -1507,16 +1493,28 @@ export_plan (DensitoDataset             *dataset,
       job->size = g_stat (img->path, &st) == 0 ? (guint64)st.st_size : 0;
       g_ptr_array_add (jobs, job);
       g_hash_table_insert (image_jobs, pi->name, job);
-    }
 
-  ok = !with_images || plan_sidecars (dataset, plan, partial, jobs, &n_sidecars, &n_rois,
-                                      cancellable, error);
-
-  if (ok && (flags & DENSITO_EXPORT_COCO))
-    {
-      gsize len;
-      char *coco = coco_json (dataset, plan, &n_annotations, &len);
-      add_data_job (jobs, "annotations.coco.json", coco, len);
+      sidecar = densito_dataset_dup_sidecar_path (dataset, pi->image);
+      if (g_stat (sidecar, &st) != 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          ok = set_io_error (error, errno, _("Could not read %s"), sidecar);
+          break;
+        }
+      dot = strrchr (pi->name, '.');
+      stem = dot ? g_strndup (pi->name, (gsize)(dot - pi->name)) : g_strdup (pi->name);
+      rel = g_strconcat ("images/", stem, ".json", NULL);
+      /* a.png and a.jpg share one sidecar in the dataset too */
+      if (!g_hash_table_add (sidecar_rels, g_strdup (rel)))
+        continue;
+      job = g_new0 (Job, 1);
+      job->kind = JOB_SIDECAR;
+      job->rel = g_steal_pointer (&rel);
+      job->src = g_steal_pointer (&sidecar);
+      job->image = pi;
+      job->size = (guint64)st.st_size;
+      g_ptr_array_add (jobs, job);
     }
 
   if (ok)
@@ -1529,11 +1527,41 @@ export_plan (DensitoDataset             *dataset,
       w.progress_func = progress;
       w.progress_data = progress_data;
       g_mutex_init (&w.mutex);
-      w.progress.n_files = jobs->len + 1;
+      /* The COCO file and the manifest come after the threads. */
+      w.progress.n_files = jobs->len + 1 + ((flags & DENSITO_EXPORT_COCO) ? 1 : 0);
+      for (guint i = 0; i < jobs->len; i++)
+        ((Job *)jobs->pdata[i])->planned = ((Job *)jobs->pdata[i])->size;
       for (guint i = 0; i < jobs->len; i++)
         w.progress.n_bytes += ((Job *)jobs->pdata[i])->size;
       report (&w, TRUE);
       ok = run_jobs (&w, error);
+    }
+
+  if (ok)
+    for (guint i = 0; i < jobs->len; i++)
+      {
+        Job *job = jobs->pdata[i];
+
+        if (job->kind != JOB_SIDECAR)
+          continue;
+        if (job->left_out)
+          plan->sidecars_unreadable++;
+        else
+          {
+            n_sidecars++;
+            n_rois += densito_sidecar_get_n_rois (job->image->sidecar);
+          }
+      }
+
+  if (ok && (flags & DENSITO_EXPORT_COCO))
+    {
+      gsize len;
+      char *coco = coco_json (dataset, plan, &n_annotations, &len);
+      Job *job = add_data_job (jobs, "annotations.coco.json", coco, len);
+      g_autofree char *buf = g_malloc (COPY_BLOCK);
+
+      ok = run_job (&w, job, buf, error);
+      w.progress.files_done++;
     }
 
   if (ok)
@@ -1576,7 +1604,10 @@ export_plan (DensitoDataset             *dataset,
   result = g_new0 (DensitoExportResult, 1);
   result->target = g_steal_pointer (&abs_target);
   result->summary = plan->summary;
-  result->n_files = jobs->len + 1;
+  result->n_files = 1;   /* the manifest */
+  for (guint i = 0; i < jobs->len; i++)
+    if (!((Job *)jobs->pdata[i])->left_out)
+      result->n_files++;
   result->n_sidecars = n_sidecars;
   for (guint i = 0; i < jobs->len; i++)
     {
