@@ -106,10 +106,11 @@ struct _DensitoWindow
   gboolean              close_confirmed;
   gboolean              autosave;       /* bound to the autosave setting */
   guint                 state_idle;
+  guint                 banner_timeout;  /* hides an information banner */
   GCancellable         *copy_cancellable;
 };
 
-#define TEXTURE_CACHE_BYTES ((gsize)160 << 20)
+#define TEXTURE_CACHE_BYTES ((gsize)32 << 20)
 
 G_DEFINE_FINAL_TYPE (DensitoWindow, densito_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -1037,11 +1038,14 @@ update_edit_state (DensitoWindow *self)
         /* Translators: "Excluded: motion artifact" */
         text = g_strdup_printf (_("%s: %s"), review_display (review->status), review->reason);
       else if (review->status == DENSITO_REVIEW_UNREVIEWED && shapes_edited (self->edits))
-        text = g_strdup (_("Unreviewed, ROIs edited"));
+        text = g_strdup (_("Edited"));
       else
         text = g_strdup (review_display (review->status));
       gtk_label_set_text (self->review_status_label, text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->review_status_label), text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->review_status_label),
+                                   review->status == DENSITO_REVIEW_UNREVIEWED && shapes_edited (self->edits)
+                                   ? _("Not reviewed yet. The ROIs were edited, so saving marks the scan corrected.")
+                                   : text);
     }
   else
     gtk_label_set_text (self->review_status_label, "");
@@ -1135,12 +1139,26 @@ install_stack (DensitoWindow *self,
 static void
 hide_save_banner (DensitoWindow *self)
 {
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
   self->banner_image = -1;
   self->banner_conflict = FALSE;
   g_clear_pointer (&self->save_error, g_free);
   gtk_revealer_set_reveal_child (self->save_banner_revealer, FALSE);
 }
 
+static gboolean
+banner_timeout_cb (gpointer data)
+{
+  DensitoWindow *self = data;
+
+  self->banner_timeout = 0;
+  hide_save_banner (self);
+  write_state (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A problem with a save (@info FALSE) stays until it is solved; a piece of
+ * information goes by itself after a few seconds. */
 static void
 show_save_banner (DensitoWindow *self,
                   int            image,
@@ -1148,6 +1166,12 @@ show_save_banner (DensitoWindow *self,
                   gboolean       info,
                   const char    *text)
 {
+  /* Information never hides a problem that is still there. */
+  if (info && self->banner_image >= 0 && gtk_revealer_get_reveal_child (self->save_banner_revealer))
+    return;
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  if (info)
+    self->banner_timeout = g_timeout_add_seconds (6, banner_timeout_cb, self);
   self->banner_image = image;
   self->banner_conflict = conflict;
   g_free (self->save_error);
@@ -1712,6 +1736,7 @@ keep_mine_action (GtkWidget  *widget,
       show_save_banner (self, image, TRUE, FALSE, text);
       return;
     }
+  hide_save_banner (self);
   reload_from_disk (self, (guint)image);
   base = g_filename_display_basename (written);
   text = g_strdup_printf (_("Your version was saved as %s; the image shows the version on disk."), base);
@@ -2890,6 +2915,7 @@ densito_window_dispose (GObject *object)
   if (self->settings != NULL)
     g_settings_unbind (self, "autosave");
   g_clear_handle_id (&self->state_idle, g_source_remove);
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);

@@ -515,7 +515,7 @@ test_edit_save_review (void)
   box.cx += 7;
   densito_edit_stack_set_box (stack, 0, &box, 0);
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "• 10003-1.png"));
-  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Unreviewed, ROIs edited"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Edited"));
   save_screenshot (GTK_WIDGET (window), "edit-unsaved.png");
 
   /* Ctrl+S's action writes it; an edited shape makes the review "corrected". */
@@ -822,6 +822,87 @@ test_save_error_and_autosave_off (void)
   test_remove_tree (dir);
 }
 
+static GtkWidget *
+find_button_with_tooltip (GtkWidget  *root,
+                          const char *tooltip)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_widget_get_tooltip_text (c), tooltip) == 0)
+        return c;
+      if ((found = find_button_with_tooltip (c, tooltip)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Ctrl+Shift+V: the ROIs of the nearest earlier scan of the same region
+ * (10013-1, hip, before 10014-1 in the list) arrive as one undo step; the
+ * undo and redo buttons follow. */
+static void
+test_copy_previous (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  g_autoptr(DensitoSidecar) source = NULL;
+  DensitoWindow *window;
+  DensitoEditStack *stack;
+  GtkWidget *undo, *redo, *delete;
+  guint n;
+
+  window = open_window (sample);
+  undo = find_button_with_tooltip (GTK_WIDGET (window), "Undo (Ctrl+Z)");
+  redo = find_button_with_tooltip (GTK_WIDGET (window), "Redo (Ctrl+Shift+Z)");
+  delete = find_button_with_tooltip (GTK_WIDGET (window), "Delete the selected ROI (Delete)");
+  g_assert_nonnull (undo);
+  g_assert_nonnull (redo);
+  g_assert_nonnull (delete);
+
+  set_query (window, "10014");
+  stack = wait_stack (window, "10014-1.png");
+  g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (undo));
+  g_assert_false (gtk_widget_get_sensitive (redo));
+  g_assert_false (gtk_widget_get_sensitive (delete));
+
+  /* The query keeps only 10014; the source must be in the list. */
+  set_query (window, "");
+  wait_stack (window, "10014-1.png");
+  source = load_disk (dir, "10013-1");
+  n = densito_sidecar_get_n_rois (source);
+  g_assert_cmpuint (n, >, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.copy-previous-rois", NULL);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "from 10013-1.png"));
+  g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      const DensitoRoi *a = densito_sidecar_get_roi (source, i);
+      const DensitoRoi *b = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), i);
+      g_assert_cmpstr (a->label, ==, b->label);
+      g_assert_cmpfloat_with_epsilon (a->box.cx, b->box.cx, 1e-9);
+      g_assert_cmpfloat_with_epsilon (a->box.angle, b->box.angle, 1e-9);
+    }
+  g_assert_true (gtk_widget_get_sensitive (undo));
+  save_screenshot (GTK_WIDGET (window), "copy-previous.png");
+
+  /* One step: one undo removes them all. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (undo));
+  g_assert_true (gtk_widget_get_sensitive (redo));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL);
+  g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, n);
+
+  /* Selecting one enables Delete. */
+  densito_scan_view_set_selected (window_view (window), 0);
+  g_assert_true (gtk_widget_get_sensitive (delete));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -837,6 +918,7 @@ main (int    argc,
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
+  g_test_add_func ("/window/copy-previous", test_copy_previous);
   g_test_add_func ("/window/save-error-autosave-off", test_save_error_and_autosave_off);
 
   ret = g_test_run ();
