@@ -233,6 +233,26 @@ check_names (GtkWidget *parent,
     }
 }
 
+/* The widgets whose minimum width adds up to the window's, for the log. */
+static void
+log_min_widths (GtkWidget *parent,
+                int        depth)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (parent); c; c = gtk_widget_get_next_sibling (c))
+    {
+      int min = 0;
+
+      if (!gtk_widget_get_mapped (c))
+        continue;
+      gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+      if (min >= 150 && depth < 8)
+        {
+          g_test_message ("%*s%s: at least %d px", depth * 2, "", describe (c), min);
+          log_min_widths (c, depth + 1);
+        }
+    }
+}
+
 static DensitoWindow *
 open_sample (void)
 {
@@ -249,7 +269,17 @@ open_sample (void)
   while (!loaded (window) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
   g_assert_true (loaded (window));
-  spin (800);
+  /* Wider than the default when the window needs it (/locale/default-width
+   * reports that), so that what is checked is the layout, not a squeeze. */
+  {
+    int min = 0;
+
+    gtk_widget_measure (gtk_window_get_child (GTK_WINDOW (window)), GTK_ORIENTATION_HORIZONTAL, -1,
+                        &min, NULL, NULL, NULL);
+    if (min > 1280)
+      gtk_window_set_default_size (GTK_WINDOW (window), min, 800);
+  }
+  spin (1500);
   return window;
 }
 
@@ -291,10 +321,36 @@ test_window (void)
   else
     g_assert_cmpfloat (list_b.origin.x + list_b.size.width, <=, scan_b.origin.x + 1);
   g_assert_cmpint (gtk_widget_get_direction (entry), ==, rtl ? GTK_TEXT_DIR_RTL : GTK_TEXT_DIR_LTR);
+  /* The first column (ID) is in view, at the list's start edge. */
+  {
+    GtkWidget *scroller = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+    GtkWidget *id_title = gtk_widget_get_first_child (gtk_widget_get_first_child (list));
+    graphene_rect_t id_b;
+
+    g_assert_nonnull (scroller);
+    g_assert_nonnull (id_title);
+    g_assert_true (gtk_widget_compute_bounds (id_title, scroller, &id_b));
+    g_test_message ("ID column header at x %.0f to %.0f of %d",
+                    id_b.origin.x, id_b.origin.x + id_b.size.width, gtk_widget_get_width (scroller));
+    g_assert_cmpfloat (id_b.origin.x, >=, -1);
+    g_assert_cmpfloat (id_b.origin.x + id_b.size.width, <=, gtk_widget_get_width (scroller) + 1);
+  }
 
   save_screenshot (GTK_WIDGET (window), shot);
 
-  check_fit (GTK_WIDGET (window), GTK_WIDGET (window), clipped, ellipsized);
+  /* A window narrower than its minimum (the X server keeps it on a small
+   * screen) clips by force; /locale/default-width reports that case. */
+  {
+    GtkWidget *content = gtk_window_get_child (GTK_WINDOW (window));
+    int min = 0;
+
+    gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+    if (gtk_widget_get_width (content) < min)
+      g_test_message ("the window's content is %d px wide, less than its minimum %d: not checking for clipping",
+                      gtk_widget_get_width (content), min);
+    else
+      check_fit (GTK_WIDGET (window), GTK_WIDGET (window), clipped, ellipsized);
+  }
   if (ellipsized->len > 0)
     g_test_message ("ellipsized labels:%s", ellipsized->str);
   if (clipped->len > 0)
@@ -303,6 +359,26 @@ test_window (void)
       g_test_fail ();
     }
 
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+}
+
+/* The window fits its own default width (the settings schema's 1280 px), so
+ * that it opens unclipped on a common laptop screen. */
+static void
+test_default_width (void)
+{
+  DensitoWindow *window = open_sample ();
+  int min = 0;
+
+  gtk_widget_measure (gtk_window_get_child (GTK_WINDOW (window)), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &min, NULL, NULL, NULL);
+  g_test_message ("minimum window width: %d px", min);
+  if (min > 1280)
+    {
+      log_min_widths (GTK_WIDGET (window), 0);
+      g_test_fail_printf ("the window needs at least %d px, more than its default 1280 px", min);
+    }
   gtk_window_destroy (GTK_WINDOW (window));
   spin (100);
 }
@@ -354,6 +430,7 @@ main (int    argc,
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   g_test_add_func ("/locale/window", test_window);
+  g_test_add_func ("/locale/default-width", test_default_width);
   if (lang == NULL || g_str_has_prefix (lang, "en"))
     g_test_add_func ("/locale/accessible-names", test_names);
 
