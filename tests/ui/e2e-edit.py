@@ -159,7 +159,9 @@ try:
     time.sleep(0.3)
     wx, wy = origin(wid)
 
-    s = open_patient(wid, "10003", "10003-1.png")
+    open_patient(wid, "10003", "10003-1.png")
+    time.sleep(0.5)
+    s = state()
     check("the hip scan 10003-1 is shown with its ROIs", s and any(r["label"] == "neck" for r in s["rois"]), str(s))
     before = disk_neck()
 
@@ -250,7 +252,9 @@ try:
             xdo("windowfocus", "--sync", wid)
             time.sleep(0.3)
             wx, wy = origin(wid)
-            s = open_patient(wid, "10003", "10003-1.png")
+            open_patient(wid, "10003", "10003-1.png")
+            time.sleep(0.5)     # the view fits the scan after it shows
+            s = state()
             n = neck(s)
             xdo("mousemove", "--sync", str(wx + round(n["sx"])), str(wy + round(n["sy"])))
             xdo("click", "1")
@@ -259,7 +263,9 @@ try:
         xdo("key", "--window", wid, "Tab")
         time.sleep(0.1)
         xdo("key", "--window", wid, "Right", "Right", "Right")
-        s = wait_for(lambda s: s["modified"])
+        s = wait_for(lambda s: s["modified"], timeout=5)
+        check(f"SIGKILL {attempt}: the arrow keys edited the selected ROI", s and s["modified"],
+              str(s and {k: s[k] for k in ("editing", "selected_roi", "modified")}))
         xdo("key", "--window", wid, "ctrl+f")
         xdo("key", "--window", wid, "ctrl+a")
         xdo("type", "--window", wid, "--delay", "0", "10004")
