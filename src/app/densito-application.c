@@ -150,6 +150,13 @@ export_activated (GSimpleAction *action,
   DensitoWindow *window = NULL;
   GtkWidget *dialog;
 
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (DENSITO_IS_EXPORT_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      {
+        /* Ctrl+E in the dialog itself, or again: one export at a time. */
+        gtk_window_present (l->data);
+        return;
+      }
   for (GList *l = gtk_application_get_windows (app); l != NULL && window == NULL; l = l->next)
     if (DENSITO_IS_WINDOW (l->data))
       window = l->data;

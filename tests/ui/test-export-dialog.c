@@ -509,6 +509,83 @@ test_target_not_empty (void)
   test_remove_tree (dir);
 }
 
+static guint
+count_dialogs (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      if (DENSITO_IS_EXPORT_DIALOG (w) && gtk_widget_get_visible (w))
+        n++;
+    }
+  return n;
+}
+
+/* Anonymised: new IDs in patients.csv, the mapping offered separately and
+ * not written into the export; Ctrl+E again does not open a second dialog. */
+static void
+test_anonymize (void)
+{
+  const char *sample = g_getenv ("DENSITO_SAMPLE");
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (dir, "anon", NULL);
+  g_autofree char *csv_path = g_build_filename (target, "patients.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+  DensitoWindow *window = open_window (sample);
+  DensitoExportDialog *dialog;
+  GtkSwitch *anonymize;
+  GtkWidget *mapping_button = NULL;
+
+  set_query (window, "class=osteoporosis");
+  dialog = open_dialog ();
+  g_action_group_activate_action (G_ACTION_GROUP (app), "export", NULL);
+  spin (100);
+  g_assert_cmpuint (count_dialogs (), ==, 1);
+
+  anonymize = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 4));
+  g_assert_false (gtk_switch_get_active (anonymize));
+  gtk_switch_set_active (anonymize, TRUE);
+  wait_until (summary_ready, dialog, 10000);
+  densito_export_dialog_set_target (dialog, target);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+  wait_until (not_running, dialog, 30000);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_DONE);
+  g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), "ID mapping is not in the export"));
+  spin (200);
+  wait_frame (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "export-done-anonymised.png");
+
+  /* The Save Mapping… button is shown and can act. */
+  g_ptr_array_add (stack, dialog);
+  while (stack->len > 0 && mapping_button == NULL)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+
+      if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)),
+                                          "export.save-mapping") == 0)
+        mapping_button = w;
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (stack, c);
+    }
+  g_assert_nonnull (mapping_button);
+  g_assert_true (gtk_widget_get_mapped (mapping_button));
+  g_assert_true (gtk_widget_is_sensitive (mapping_button));
+
+  /* New IDs only: no original ID of the sample (100xx) in the table. */
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  g_assert_nonnull (strstr (csv, "\nP00001"));
+  g_assert_null (strstr (csv, "\n100"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  g_assert_cmpuint (count_dialogs (), ==, 0);
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -523,6 +600,7 @@ main (int    argc,
   g_test_add_func ("/export-dialog/export", test_export);
   g_test_add_func ("/export-dialog/cancel", test_cancel);
   g_test_add_func ("/export-dialog/target-not-empty", test_target_not_empty);
+  g_test_add_func ("/export-dialog/anonymize", test_anonymize);
 
   ret = g_test_run ();
   g_clear_object (&app);
