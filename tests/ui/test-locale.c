@@ -93,18 +93,23 @@ save_screenshot (GtkWidget  *widget,
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   GskRenderer *renderer;
-  int w, h;
+  int w = 0, h = 0;
 
   if (dir == NULL)
     return;
   g_mkdir_with_parents (dir, 0755);
   path = g_build_filename (dir, name, NULL);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
   paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  /* Right after a resize the window may have nothing drawn yet. */
+  for (int tries = 0; node == NULL && tries < 20; tries++)
+    {
+      spin (100);
+      w = gtk_widget_get_width (widget);
+      h = gtk_widget_get_height (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, w, h);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   g_assert_nonnull (node);
   g_assert_nonnull (renderer);
