@@ -1399,7 +1399,7 @@ hit_test (DensitoScanView *self,
                 /* The middle of an edge shared with a neighbouring
                  * vertebra moves the border of both. */
                 if (pass == 1 && dx == 0)
-                  break;
+                  continue;
                 *hx = dx;
                 *hy = dy;
                 *index = self->selected;
