@@ -771,6 +771,8 @@ view_to_window (Fixture *f,
 
 /* A primary-button drag from (@wx, @wy) by (@dx, @dy) widget pixels,
  * in several motion steps. */
+static void drag_button (Fixture *f, double wx, double wy, int dx, int dy, gboolean shift, int button);
+
 static void
 drag (Fixture *f,
       double   wx,
@@ -779,19 +781,31 @@ drag (Fixture *f,
       int      dy,
       gboolean shift)
 {
+  drag_button (f, wx, wy, dx, dy, shift, 1);
+}
+
+static void
+drag_button (Fixture *f,
+             double   wx,
+             double   wy,
+             int      dx,
+             int      dy,
+             gboolean shift,
+             int      button)
+{
   g_autofree char *args = NULL;
   gulong xid = x_window (f);
   int x, y;
 
   view_to_window (f, wx, wy, &x, &y);
-  args = g_strdup_printf ("mousemove --window %lu %d %d sleep 0.05 %s mousedown 1 sleep 0.05 "
+  args = g_strdup_printf ("mousemove --window %lu %d %d sleep 0.05 %s mousedown %d sleep 0.05 "
                           "mousemove --window %lu %d %d sleep 0.03 "
                           "mousemove --window %lu %d %d sleep 0.03 "
-                          "mousemove --window %lu %d %d sleep 0.05 mouseup 1 %s",
-                          xid, x, y, shift ? "keydown shift" : "",
+                          "mousemove --window %lu %d %d sleep 0.05 mouseup %d %s",
+                          xid, x, y, shift ? "keydown shift" : "", button,
                           xid, x + dx / 3, y + dy / 3,
                           xid, x + dx + 3, y + dy - 2,
-                          xid, x + dx, y + dy, shift ? "keyup shift" : "");
+                          xid, x + dx, y + dy, button, shift ? "keyup shift" : "");
   run_xdotool (args);
   spin (150);
 }
@@ -1087,6 +1101,39 @@ test_edit_drags (Fixture       *f,
   press (f, "Escape");
   g_assert_false (densito_scan_view_get_adding (f->view));
   g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 3);
+
+  /* Shift on a corner keeps the aspect ratio: L1 is 116 x 80, dragged
+   * 29 px right from its bottom-right corner it becomes 145 x 100, its
+   * top-left corner staying at (262, 60). */
+  densito_scan_view_set_selected (f->view, 0);
+  densito_scan_view_get_handle_point (f->view, 1, 1, &wx, &wy);
+  drag (f, wx, wy, 29, 3, TRUE);
+  g_assert_cmpfloat (box_of (&e, 0)->width, ==, 145.0);
+  g_assert_cmpfloat (box_of (&e, 0)->height, ==, 100.0);
+  g_assert_cmpfloat (box_of (&e, 0)->cx - 72.5, ==, 262.0);
+  g_assert_cmpfloat (box_of (&e, 0)->cy - 50.0, ==, 60.0);
+
+  /* Shift on the rotation handle snaps to 15 degrees. */
+  densito_scan_view_get_rotation_handle_point (f->view, &wx, &wy);
+  drag (f, wx, wy, 40, 9, TRUE);
+  g_assert_cmpfloat (fmod (box_of (&e, 0)->angle, 15.0), ==, 0.0);
+  g_assert_cmpfloat (box_of (&e, 0)->angle, >, 0.0);
+  g_assert_cmpfloat (box_of (&e, 0)->width, ==, 145.0);
+
+  /* The middle button still pans, and edits nothing. */
+  depth = densito_edit_stack_get_depth (e.stack);
+  {
+    DensitoBox before = *box_of (&e, 0);
+    double ix0, iy0, ix1, iy1;
+
+    densito_scan_view_widget_to_image (f->view, 200, 150, &ix0, &iy0);
+    drag_button (f, 200, 150, 30, -20, FALSE, 2);
+    densito_scan_view_widget_to_image (f->view, 200, 150, &ix1, &iy1);
+    g_assert_cmpfloat (ix1, ==, ix0 - 30);
+    g_assert_cmpfloat (iy1, ==, iy0 + 20);
+    g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, depth);
+    g_assert_cmpfloat (box_of (&e, 0)->cx, ==, before.cx);
+  }
 
   /* A click on nothing deselects. */
   drag (f, 2, 2, 0, 0, FALSE);
