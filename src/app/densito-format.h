@@ -14,14 +14,16 @@
 
 G_BEGIN_DECLS
 
-/* One decimal in the user's locale, with a real minus sign; a dash when missing. */
+/* One decimal in the user's locale, with a real minus sign; a dash when missing.
+ * A negative value is a left-to-right isolate, so that a right-to-left window
+ * shows "−1.4" (alone, a leading minus takes the paragraph's direction: "1.4−"). */
 static inline char *
 densito_format_tscore (double t)
 {
   if (!isfinite (t))
     return g_strdup ("—");
   if (t < 0)
-    return g_strdup_printf ("−%.1f", -t);
+    return g_strdup_printf ("\u2066−%.1f\u2069", -t);
   return g_strdup_printf ("%.1f", t);
 }
 
