@@ -1133,6 +1133,25 @@ test_edit_drags (Fixture       *f,
     g_assert_cmpfloat (iy1, ==, iy0 + 20);
     g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, depth);
     g_assert_cmpfloat (box_of (&e, 0)->cx, ==, before.cx);
+
+    /* So does Space with the primary button, even over an ROI. */
+    densito_scan_view_image_to_widget (f->view, before.cx, before.cy, &wx, &wy);
+    densito_scan_view_widget_to_image (f->view, wx, wy, &ix0, &iy0);
+    {
+      g_autofree char *down = g_strdup_printf ("keydown --window %lu space", x_window (f));
+      g_autofree char *up = g_strdup_printf ("keyup --window %lu space", x_window (f));
+
+      run_xdotool (down);
+      spin (80);
+      drag (f, wx, wy, -16, 10, FALSE);
+      run_xdotool (up);
+      spin (80);
+    }
+    densito_scan_view_widget_to_image (f->view, wx, wy, &ix1, &iy1);
+    g_assert_cmpfloat (ix1, ==, ix0 + 16);
+    g_assert_cmpfloat (iy1, ==, iy0 - 10);
+    g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, depth);
+    g_assert_cmpfloat (box_of (&e, 0)->cx, ==, before.cx);
   }
 
   /* A click on nothing deselects. */
