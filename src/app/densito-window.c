@@ -2058,6 +2058,32 @@ rtl_hadjustment_changed_cb (GtkAdjustment *adj,
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
 }
 
+/* GtkColumnView (4.8) makes every row a Tab stop, so Tab would walk all the
+ * rows on screen before it reaches the scan; the arrows move in the list,
+ * Tab and Shift+Tab leave it, as from any other single control. */
+static gboolean
+list_tab_cb (GtkEventControllerKey *controller,
+             guint                  keyval,
+             guint                  keycode,
+             GdkModifierType        state,
+             gpointer               user_data)
+{
+  GtkWidget *list = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  GtkWidget *scroller = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+  gboolean moved;
+
+  if ((keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0 || scroller == NULL)
+    return FALSE;
+  /* Unfocusable for a moment, the list is skipped like a single stop. */
+  gtk_widget_set_can_focus (scroller, FALSE);
+  moved = gtk_widget_child_focus (GTK_WIDGET (gtk_widget_get_root (list)),
+                                  (state & GDK_SHIFT_MASK) || keyval == GDK_KEY_ISO_Left_Tab
+                                  ? GTK_DIR_TAB_BACKWARD : GTK_DIR_TAB_FORWARD);
+  gtk_widget_set_can_focus (scroller, TRUE);
+  return moved;
+}
+
 static guint
 n_visible (DensitoWindow *self)
 {
@@ -3167,6 +3193,13 @@ densito_window_init (DensitoWindow *self)
   set_up_columns (self);
   g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->column_view)), "changed",
                            G_CALLBACK (rtl_hadjustment_changed_cb), self->column_view, 0);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (list_tab_cb), NULL);
+    gtk_widget_add_controller (GTK_WIDGET (self->column_view), keys);
+  }
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
