@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "densito-application.h"
+#include "densito-export-dialog.h"
+#include "densito-problems-window.h"
 #include "densito-scan-view.h"
 #include "densito-window.h"
 
@@ -200,7 +202,7 @@ has_text_content (GtkWidget *w)
 }
 
 /* Controls a user operates must carry a name for a screen reader: their own
- * text or an accessible label. */
+ * text, an accessible label, or (not for buttons) a labelled-by relation. */
 static void
 check_names (GtkWidget *parent,
              GString   *unnamed,
@@ -225,10 +227,12 @@ check_names (GtkWidget *parent,
       if (control)
         {
           (*n_controls)++;
-          /* Not a labelled-by relation: a button has one to its child even
-           * when that child is an icon, which names nothing. */
+          /* A labelled-by relation names a switch or an entry; not a button,
+           * which has one to its own child even when that is a bare icon. */
           if (!has_text_content (c) &&
-              !gtk_test_accessible_has_property (GTK_ACCESSIBLE (c), GTK_ACCESSIBLE_PROPERTY_LABEL))
+              !gtk_test_accessible_has_property (GTK_ACCESSIBLE (c), GTK_ACCESSIBLE_PROPERTY_LABEL) &&
+              (role == GTK_ACCESSIBLE_ROLE_BUTTON ||
+               !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (c), GTK_ACCESSIBLE_RELATION_LABELLED_BY)))
             g_string_append_printf (unnamed, "\n  %s", describe (c));
           /* A button's or entry's insides are not separate controls. */
           if (role != GTK_ACCESSIBLE_ROLE_COMBO_BOX)
@@ -396,13 +400,105 @@ test_names (void)
   guint n_controls = 0;
 
   check_names (GTK_WIDGET (window), unnamed, &n_controls);
-  g_test_message ("%u controls", n_controls);
+  g_test_message ("%u controls in the window", n_controls);
   g_assert_cmpuint (n_controls, >=, 10);
+
+  /* The export dialog and the problems window, as the window opens them. */
+  {
+    DensitoDataset *dataset = densito_window_get_dataset (window);
+    GtkWidget *dialogs[2];
+    guint n_before = n_controls;
+
+    dialogs[0] = densito_export_dialog_new (GTK_WINDOW (window), dataset, "sex=F");
+    dialogs[1] = densito_problems_window_new (GTK_WINDOW (window), densito_dataset_get_diagnostics (dataset));
+    for (guint i = 0; i < G_N_ELEMENTS (dialogs); i++)
+      {
+        gtk_window_present (GTK_WINDOW (dialogs[i]));
+        spin (500);
+        check_names (dialogs[i], unnamed, &n_controls);
+        gtk_window_destroy (GTK_WINDOW (dialogs[i]));
+        spin (100);
+      }
+    g_test_message ("%u controls in the export dialog and the problems window", n_controls - n_before);
+    g_assert_cmpuint (n_controls, >, n_before);
+  }
   if (unnamed->len > 0)
     {
       g_test_message ("controls without an accessible name:%s", unnamed->str);
       g_test_fail ();
     }
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+}
+
+/* Tab from the filter entry walks the window in reading order: the list
+ * pane (filters, then the list), the scan and its tools, then the details. */
+static void
+test_focus_order (void)
+{
+  DensitoWindow *window = open_sample ();
+  GtkWidget *list = find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW);
+  GtkWidget *entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *scan = find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW);
+  GtkPaned *outer = GTK_PANED (gtk_widget_get_ancestor (list, GTK_TYPE_PANED));
+  GtkPaned *inner = GTK_PANED (gtk_widget_get_ancestor (scan, GTK_TYPE_PANED));
+  GtkWidget *panes[3];
+  int first_visit[3] = { -1, -1, -1 };
+  gboolean reached_list = FALSE;
+  g_autoptr(GString) path = g_string_new (NULL);
+
+  g_assert_nonnull (outer);
+  g_assert_nonnull (inner);
+  g_assert_true (inner != outer);
+  panes[0] = gtk_paned_get_start_child (outer);
+  panes[1] = gtk_paned_get_start_child (inner);
+  panes[2] = gtk_paned_get_end_child (inner);
+  g_assert_true (gtk_widget_grab_focus (entry));
+  for (int step = 0; step < 80; step++)
+    {
+      GtkWidget *focus;
+
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      if (focus != NULL && gtk_widget_is_ancestor (focus, list))
+        {
+          /* A Tab key press in the list, through its key controllers as
+           * GTK's capture phase would run them. */
+          g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (list);
+          gboolean handled = FALSE;
+
+          for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+            {
+              g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+              if (GTK_IS_EVENT_CONTROLLER_KEY (c) &&
+                  gtk_event_controller_get_propagation_phase (c) == GTK_PHASE_CAPTURE)
+                g_signal_emit_by_name (c, "key-pressed", GDK_KEY_Tab, 0, (GdkModifierType)0, &handled);
+            }
+          if (!handled && !gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD))
+            break;
+        }
+      else if (!gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD))
+        break;
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      if (focus == NULL)
+        continue;
+      if (focus == list || gtk_widget_is_ancestor (focus, list))
+        reached_list = TRUE;
+      for (int p = 0; p < 3; p++)
+        if (first_visit[p] < 0 && (focus == panes[p] || gtk_widget_is_ancestor (focus, panes[p])))
+          {
+            first_visit[p] = step;
+            g_string_append_printf (path, " pane %d at step %d (%s);", p, step, describe (focus));
+          }
+    }
+  g_test_message ("first visits:%s", path->str);
+  g_assert_true (reached_list);
+  /* The list pane is where Tab starts; the scan pane and the details come
+   * after, and the list is one stop, not one per row. */
+  g_assert_cmpint (first_visit[1], >=, 0);
+  g_assert_cmpint (first_visit[1], <=, 10);
+  g_assert_cmpint (first_visit[2], >=, 0);
+  g_assert_cmpint (first_visit[1], <, first_visit[2]);
   gtk_window_destroy (GTK_WINDOW (window));
   spin (100);
 }
@@ -437,7 +533,10 @@ main (int    argc,
   g_test_add_func ("/locale/window", test_window);
   g_test_add_func ("/locale/default-width", test_default_width);
   if (lang == NULL || g_str_has_prefix (lang, "en"))
-    g_test_add_func ("/locale/accessible-names", test_names);
+    {
+      g_test_add_func ("/locale/accessible-names", test_names);
+      g_test_add_func ("/locale/focus-order", test_focus_order);
+    }
 
   ret = g_test_run ();
   g_clear_object (&app);
