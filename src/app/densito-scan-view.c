@@ -38,7 +38,6 @@ struct _DensitoScanView
   GtkWidget       parent_instance;
 
   GdkTexture     *texture;
-  GskRenderNode  *cairo_image;      /* the texture as a cairo node, for the cairo renderer */
   DensitoSidecar *sidecar;
   GArray         *entries;          /* RoiEntry, largest first */
   guint           pango_serial;
@@ -1108,29 +1107,6 @@ snapshot_rois (DensitoScanView *self,
         draw_dashed_box (cr, &selected->box, s, ox, oy);
       cairo_destroy (cr);
     }
-}
-
-static GskRenderNode *
-make_cairo_image (GdkTexture *texture)
-{
-  int w = gdk_texture_get_width (texture);
-  int h = gdk_texture_get_height (texture);
-  GskRenderNode *node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (0, 0, w, h));
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
-  cairo_t *cr;
-
-  if (cairo_surface_status (surface) == CAIRO_STATUS_SUCCESS)
-    {
-      gdk_texture_download (texture, cairo_image_surface_get_data (surface),
-                            cairo_image_surface_get_stride (surface));
-      cairo_surface_mark_dirty (surface);
-      cr = gsk_cairo_node_get_draw_context (node);
-      cairo_set_source_surface (cr, surface, 0, 0);
-      cairo_paint (cr);
-      cairo_destroy (cr);
-    }
-  cairo_surface_destroy (surface);
-  return node;
 }
 
 static void
@@ -2419,24 +2395,10 @@ densito_scan_view_snapshot (GtkWidget   *widget,
   adjusted = self->brightness != 0.0 || self->contrast != 1.0 || self->invert;
   if (adjusted)
     push_adjustments (self, snapshot);
-  if (GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (gtk_widget_get_native (widget))))
-    {
-      /* GTK 4.8's cairo renderer converts a texture node's whole image
-       * into a new surface on every frame it draws; a cairo node made once
-       * keeps its surface, and is drawn scaled. */
-      if (self->cairo_image == NULL)
-        self->cairo_image = make_cairo_image (self->texture);
-      gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (ox, oy));
-      gtk_snapshot_scale (snapshot, s, s);
-      gtk_snapshot_append_node (snapshot, self->cairo_image);
-      gtk_snapshot_restore (snapshot);
-    }
-  else
-    gtk_snapshot_append_texture (snapshot, self->texture,
-                                 &GRAPHENE_RECT_INIT (ox, oy,
-                                                      gdk_texture_get_width (self->texture) * s,
-                                                      gdk_texture_get_height (self->texture) * s));
+  gtk_snapshot_append_texture (snapshot, self->texture,
+                               &GRAPHENE_RECT_INIT (ox, oy,
+                                                    gdk_texture_get_width (self->texture) * s,
+                                                    gdk_texture_get_height (self->texture) * s));
   if (adjusted)
     gtk_snapshot_pop (snapshot);
 
@@ -2474,7 +2436,6 @@ densito_scan_view_dispose (GObject *object)
     g_clear_signal_handler (&self->stack_changed_id, self->stack);
   g_clear_object (&self->stack);
   g_clear_object (&self->texture);
-  g_clear_pointer (&self->cairo_image, gsk_render_node_unref);
   g_clear_object (&self->sidecar);
   if (self->entries != NULL)
     g_array_set_size (self->entries, 0);
@@ -2786,7 +2747,6 @@ densito_scan_view_set_texture (DensitoScanView *self,
   densito_scan_view_set_message (self, NULL, NULL);
   if (!g_set_object (&self->texture, texture))
     return;
-  g_clear_pointer (&self->cairo_image, gsk_render_node_unref);
   update_actions (self);
   self->center_x = texture ? gdk_texture_get_width (texture) / 2.0 : 0.0;
   self->center_y = texture ? gdk_texture_get_height (texture) / 2.0 : 0.0;

@@ -479,27 +479,8 @@ count_nodes (GskRenderNode *node,
       count_nodes (gsk_clip_node_get_child (node), c);
       break;
     case GSK_TRANSFORM_NODE:
-      {
-        /* Under the cairo renderer the image is a cairo node drawn scaled
-         * (GtkSnapshot puts the scale outside the colour matrix). */
-        GskRenderNode *child = gsk_transform_node_get_child (node);
-        gboolean adjusted = gsk_render_node_get_node_type (child) == GSK_COLOR_MATRIX_NODE;
-
-        if (adjusted)
-          child = gsk_color_matrix_node_get_child (child);
-        if (gsk_render_node_get_node_type (child) == GSK_CAIRO_NODE)
-          {
-            graphene_rect_t b;
-
-            gsk_render_node_get_bounds (child, &b);
-            gsk_transform_transform_bounds (gsk_transform_node_get_transform (node), &b, &c->texture_bounds);
-            c->n_textures++;
-            c->n_color_matrix += adjusted;
-          }
-        else
-          count_nodes (gsk_transform_node_get_child (node), c);
-        break;
-      }
+      count_nodes (gsk_transform_node_get_child (node), c);
+      break;
     case GSK_DEBUG_NODE:
       count_nodes (gsk_debug_node_get_child (node), c);
       break;
