@@ -951,6 +951,26 @@ sync_facts (DensitoWindow    *self,
     }
 }
 
+/* Setting the same text again still relayouts the window: during a drag
+ * this runs on every motion, so only real changes go through. */
+static void
+set_label (GtkLabel   *label,
+           const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_text (label), text) != 0)
+    gtk_label_set_text (label, text);
+}
+
+static void
+set_tooltip (GtkWidget  *widget,
+             const char *text)
+{
+  const char *old = gtk_widget_get_tooltip_text (widget);
+
+  if (g_strcmp0 (old, text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
 static void
 update_thumbnail_marks (DensitoWindow *self)
 {
@@ -970,13 +990,15 @@ update_thumbnail_marks (DensitoWindow *self)
         {
           /* Translators: a scan's tab with unsaved changes */
           g_autofree char *text = g_strdup_printf (_("• %s"), base);
-          gtk_button_set_label (GTK_BUTTON (child), text);
-          gtk_widget_set_tooltip_text (child, _("Unsaved changes"));
+          if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), text) != 0)
+            gtk_button_set_label (GTK_BUTTON (child), text);
+          set_tooltip (child, _("Unsaved changes"));
         }
       else
         {
-          gtk_button_set_label (GTK_BUTTON (child), base);
-          gtk_widget_set_tooltip_text (child, densito_image_index_get_image (images_of (self), image)->path);
+          if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), base) != 0)
+            gtk_button_set_label (GTK_BUTTON (child), base);
+          set_tooltip (child, densito_image_index_get_image (images_of (self), image)->path);
         }
     }
 }
@@ -1021,12 +1043,13 @@ update_edit_state (DensitoWindow *self)
     title = modified ? g_strdup_printf (_("• %s"), self->image_name) : g_strdup (self->image_name);
   else
     title = g_strdup (_("Densito"));
-  gtk_label_set_text (self->title_label, title);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), modified ? _("Unsaved changes") : NULL);
+  set_label (self->title_label, title);
+  set_tooltip (GTK_WIDGET (self->title_label), modified ? _("Unsaved changes") : NULL);
   {
     g_autofree char *window_title = self->image_name ? g_strdup_printf ("%s — %s", title, _("Densito"))
                                                      : g_strdup (title);
-    gtk_window_set_title (GTK_WINDOW (self), window_title);
+    if (g_strcmp0 (gtk_window_get_title (GTK_WINDOW (self)), window_title) != 0)
+      gtk_window_set_title (GTK_WINDOW (self), window_title);
   }
 
   if (editing)
@@ -1041,14 +1064,14 @@ update_edit_state (DensitoWindow *self)
         text = g_strdup (_("Edited"));
       else
         text = g_strdup (review_display (review->status));
-      gtk_label_set_text (self->review_status_label, text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->review_status_label),
+      set_label (self->review_status_label, text);
+      set_tooltip (GTK_WIDGET (self->review_status_label),
                                    review->status == DENSITO_REVIEW_UNREVIEWED && shapes_edited (self->edits)
                                    ? _("Not reviewed yet. The ROIs were edited, so saving marks the scan corrected.")
                                    : text);
     }
   else
-    gtk_label_set_text (self->review_status_label, "");
+    set_label (self->review_status_label, "");
 
   /* The button of the current state looks pressed. */
   {
