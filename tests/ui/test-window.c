@@ -905,6 +905,44 @@ test_copy_previous (void)
   test_remove_tree (dir);
 }
 
+/* A read-only folder (as a normal user; root writes anyway, and the test
+ * above covers root with a file in place of the folder). */
+static void
+test_save_read_only (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *sample = NULL;
+  g_autofree char *imge = NULL;
+  DensitoWindow *window;
+  DensitoEditStack *stack;
+  DensitoBox box;
+
+  if (geteuid () == 0)
+    {
+      g_test_skip ("running as root, whom chmod does not stop from writing; "
+                   "/window/save-error-autosave-off fails a save another way");
+      return;
+    }
+  dir = copy_sample ();
+  sample = g_build_filename (dir, "sample", NULL);
+  imge = g_build_filename (sample, "imge", NULL);
+  window = open_window (sample);
+  set_query (window, "10003");
+  stack = wait_stack (window, "10003-1.png");
+  g_assert_cmpint (g_chmod (imge, 0555), ==, 0);
+  box = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box;
+  box.cx += 1;
+  densito_edit_stack_set_box (stack, 0, &box, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "cannot be written"));
+  g_assert_true (densito_edit_stack_is_modified (stack));
+  g_assert_cmpint (g_chmod (imge, 0755), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_false (densito_edit_stack_is_modified (stack));
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -922,6 +960,7 @@ main (int    argc,
   g_test_add_func ("/window/conflict", test_conflict);
   g_test_add_func ("/window/copy-previous", test_copy_previous);
   g_test_add_func ("/window/save-error-autosave-off", test_save_error_and_autosave_off);
+  g_test_add_func ("/window/save-read-only", test_save_read_only);
 
   ret = g_test_run ();
   g_clear_object (&app);
