@@ -28,6 +28,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <string.h>
 
 #include "densito-roi-geometry.h"
 #include "densito-scan-view.h"
@@ -68,6 +69,8 @@ struct _DensitoScanView
   GtkWidget      *popover;
   gboolean        popover_adds;     /* choosing a label starts an add */
   GHashTable     *layouts;          /* label -> PangoLayout, shared by entries */
+  GHashTable     *node_cache;       /* ROI key -> NodeCache */
+  guint           frame;
 
   int             edit_drag;        /* EditDrag */
   int             drag_hx;
@@ -147,6 +150,38 @@ typedef struct
   int          tag_width;
   int          tag_height;
 } RoiEntry;
+
+/* The last render node of one ROI and everything it was drawn from: a
+ * frame that would draw it the same appends the same node, so that GTK
+ * sees nothing changed there and neither redraws nor re-uploads it. While
+ * one ROI is dragged, only its node (and any tag that moves) is new. */
+typedef struct
+{
+  GskRenderNode   *node;
+  guint            frame;
+  double           s, ox, oy;
+  graphene_rect_t  bounds;
+  graphene_rect_t  tag;
+  gboolean         has_tag;
+  int              mode;          /* 0 plain, 1 handles, 2 dashed */
+  DrawKind         draw;
+  double          *xy;
+  guint            n_points;
+  PangoLayout     *layout;        /* not a reference; compared only */
+  guint            pango_serial;
+  GdkRGBA          colour;
+  int              scale_factor;
+} NodeCache;
+
+static void
+node_cache_free (gpointer data)
+{
+  NodeCache *c = data;
+
+  g_clear_pointer (&c->node, gsk_render_node_unref);
+  g_free (c->xy);
+  g_free (c);
+}
 
 #define WHEEL_ZOOM_STEP      1.189207115002721   /* 2^(1/4): four wheel clicks double */
 #define OUTLINE_WIDTH        2.0
@@ -999,6 +1034,14 @@ tag_candidates (const RoiEntry  *entry,
   return n;
 }
 
+static gboolean
+node_cache_stale (gpointer key,
+                  gpointer value,
+                  gpointer data)
+{
+  return ((NodeCache *)value)->frame != ((DensitoScanView *)data)->frame;
+}
+
 static void
 snapshot_rois (DensitoScanView *self,
                GtkSnapshot     *snapshot,
@@ -1016,6 +1059,7 @@ snapshot_rois (DensitoScanView *self,
   graphene_rect_init (&view, 0, 0,
                       gtk_widget_get_width (GTK_WIDGET (self)),
                       gtk_widget_get_height (GTK_WIDGET (self)));
+  self->frame++;
 
   /* The font or its resolution changed since the tags were measured. */
   serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
@@ -1044,7 +1088,11 @@ snapshot_rois (DensitoScanView *self,
       const RoiEntry *entry = &g_array_index (self->entries, RoiEntry, i);
       graphene_rect_t shape, bounds, tag;
       const DensitoRoi *selected;
+      GskRenderNode *node;
+      NodeCache *cached;
+      const char *key;
       gboolean has_tag;
+      int mode;
       cairo_t *cr;
 
       entry_widget_bounds (entry, s, ox, oy, &shape);
@@ -1097,16 +1145,66 @@ snapshot_rois (DensitoScanView *self,
         continue;
       graphene_rect_round_extents (&bounds, &bounds);
 
-      cr = gtk_snapshot_append_cairo (snapshot, &bounds);
+      mode = selected == NULL ? 0 : editable (self) ? 1 : 2;
+      key = densito_sidecar_get_roi (self->sidecar, entry->index)->key;
+      cached = key ? g_hash_table_lookup (self->node_cache, key) : NULL;
+      if (cached != NULL && cached->s == s && cached->ox == ox && cached->oy == oy &&
+          graphene_rect_equal (&cached->bounds, &bounds) && cached->has_tag == has_tag &&
+          (!has_tag || graphene_rect_equal (&cached->tag, &tag)) && cached->mode == mode &&
+          cached->draw == entry->draw && cached->n_points == entry->n_points &&
+          memcmp (cached->xy, entry->xy, sizeof (double) * 2 * entry->n_points) == 0 &&
+          cached->layout == entry->layout && cached->pango_serial == self->pango_serial &&
+          gdk_rgba_equal (&cached->colour, &entry->colour) && cached->scale_factor == scale_factor)
+        {
+          cached->frame = self->frame;
+          gtk_snapshot_append_node (snapshot, cached->node);
+          continue;
+        }
+
+      node = gsk_cairo_node_new (&bounds);
+      cr = gsk_cairo_node_get_draw_context (node);
       draw_shape (cr, entry, s, ox, oy, scale_factor);
       if (has_tag)
         draw_tag (cr, entry, &tag);
-      if (selected != NULL && editable (self))
+      if (mode == 1)
         draw_handles (cr, &selected->box, &entry->colour, s, ox, oy);
-      else if (selected != NULL)
+      else if (mode == 2)
         draw_dashed_box (cr, &selected->box, s, ox, oy);
       cairo_destroy (cr);
+      gtk_snapshot_append_node (snapshot, node);
+
+      if (key == NULL)
+        {
+          gsk_render_node_unref (node);
+          continue;
+        }
+      if (cached == NULL)
+        {
+          cached = g_new0 (NodeCache, 1);
+          g_hash_table_insert (self->node_cache, g_strdup (key), cached);
+        }
+      g_clear_pointer (&cached->node, gsk_render_node_unref);
+      cached->node = node;
+      cached->frame = self->frame;
+      cached->s = s;
+      cached->ox = ox;
+      cached->oy = oy;
+      cached->bounds = bounds;
+      cached->tag = tag;
+      cached->has_tag = has_tag;
+      cached->mode = mode;
+      cached->draw = entry->draw;
+      g_free (cached->xy);
+      cached->xy = g_memdup2 (entry->xy, sizeof (double) * 2 * entry->n_points);
+      cached->n_points = entry->n_points;
+      cached->layout = entry->layout;
+      cached->pango_serial = self->pango_serial;
+      cached->colour = entry->colour;
+      cached->scale_factor = scale_factor;
     }
+
+  /* Drop the nodes of ROIs that were not drawn this frame. */
+  g_hash_table_foreach_remove (self->node_cache, node_cache_stale, self);
 }
 
 static void
@@ -2439,6 +2537,8 @@ densito_scan_view_dispose (GObject *object)
   g_clear_object (&self->sidecar);
   if (self->entries != NULL)
     g_array_set_size (self->entries, 0);
+  if (self->node_cache != NULL)
+    g_hash_table_remove_all (self->node_cache);
 
   G_OBJECT_CLASS (densito_scan_view_parent_class)->dispose (object);
 }
@@ -2450,6 +2550,7 @@ densito_scan_view_finalize (GObject *object)
 
   g_clear_pointer (&self->entries, g_array_unref);
   g_clear_pointer (&self->layouts, g_hash_table_unref);
+  g_clear_pointer (&self->node_cache, g_hash_table_unref);
   g_free (self->title);
   g_free (self->add_label);
   g_free (self->selected_key);
@@ -2639,6 +2740,7 @@ densito_scan_view_init (DensitoScanView *self)
   self->entries = g_array_new (FALSE, TRUE, sizeof (RoiEntry));
   g_array_set_clear_func (self->entries, roi_entry_clear);
   self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->node_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, node_cache_free);
   self->selected = -1;
 
   gtk_widget_set_focusable (widget, TRUE);
@@ -2841,6 +2943,9 @@ densito_scan_view_set_rois (DensitoScanView *self,
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
         }
     }
+  /* Keys are only unique within one sidecar. */
+  if (sidecar != self->sidecar)
+    g_hash_table_remove_all (self->node_cache);
   g_set_object (&self->sidecar, sidecar);
   densito_scan_view_rois_changed (self);
 }
