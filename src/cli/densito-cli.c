@@ -475,8 +475,9 @@ cmd_list (int    argc,
                                       "TSCORE_APPLICABLE, LABEL_AGREES and IMAGES.\n\n"
                                       "QUERY terms, all of which must hold: sex=F class=osteoporosis label=normal\n"
                                       "agrees=no applicable=no spine_t<=-2.5 hip_t>-1 neck_t spine_bmd hip_bmd\n"
-                                      "neck_bmd bmi>=30 weight height age>=65 year=2021 images>=2; a bare word\n"
-                                      "matches the patient ID."));
+                                      "neck_bmd bmi>=30 weight height age>=65 year=2021 images>=2\n"
+                                      "review=unreviewed rois>=1; a bare word matches the patient ID.\n"
+                                      "“man densito” says what each term means."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail_error (error);
   if (argc != 2)
@@ -713,7 +714,8 @@ print_usage (void)
                    "  densito --version                   Print the version\n"
                    "\n"
                    "PATH is a dataset folder (a CSV table and a folder of scans) or a CSV file.\n"
-                   "Run “densito COMMAND --help” for the options of a command.\n"));
+                   "Run “densito COMMAND --help” for the options of a command, and\n"
+                   "“man densito” for the window, the commands and the query language.\n"));
 }
 
 gboolean
