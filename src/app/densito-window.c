@@ -919,8 +919,9 @@ update_progress (DensitoWindow *self)
         if (densito_dataset_get_image_review (self->dataset, i) != DENSITO_REVIEW_UNREVIEWED)
           done++;
       }
-  done_text = g_strdup_printf ("%'u", done);
-  total_text = g_strdup_printf ("%'u", total);
+  /* The locale's grouping and digits (I: glibc's flag for Persian digits). */
+  done_text = g_strdup_printf ("%'Iu", done);
+  total_text = g_strdup_printf ("%'Iu", total);
   /* Translators: "312 / 4,020 images reviewed"; the plural follows the total */
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s / %s image reviewed", "%s / %s images reviewed",
                                        total), done_text, total_text);
