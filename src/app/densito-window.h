@@ -26,5 +26,6 @@ const char     *densito_window_get_selected_id (DensitoWindow     *self);
 const char     *densito_window_get_image_name (DensitoWindow      *self);
 const char     *densito_window_get_query_text (DensitoWindow      *self);
 gboolean        densito_window_is_loading     (DensitoWindow      *self);
+gboolean        densito_window_is_saving      (DensitoWindow      *self);
 
 G_END_DECLS

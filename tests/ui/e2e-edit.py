@@ -270,7 +270,7 @@ try:
         xdo("key", "--window", wid, "ctrl+a")
         xdo("type", "--window", wid, "--delay", "0", "10004")
         if wait_switch:
-            wait_for(lambda s: s["selected"] == "10004", timeout=5)
+            wait_for(lambda s: s["selected"] == "10004" and s["saving"] == 0, timeout=5)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         new = open(sidecar, "rb").read()

@@ -405,6 +405,19 @@ wait_stack (DensitoWindow *window,
   return densito_scan_view_get_edit_stack (window_view (window));
 }
 
+static gboolean
+saves_done (gpointer data)
+{
+  return !densito_window_is_saving (data);
+}
+
+/* Autosaves of images left behind are written in a worker. */
+static void
+wait_saved (DensitoWindow *window)
+{
+  wait_until (saves_done, window, 10000);
+}
+
 static DensitoSidecar *
 load_disk (const char *dir,
            const char *image)
@@ -551,6 +564,7 @@ test_edit_save_review (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.review-accept", NULL);
   stack = wait_stack (window, "10004-1.png");
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10004");
+  wait_saved (window);
   disk = load_disk (dir, "10003-1");
   g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_ACCEPTED);
   g_clear_object (&disk);
@@ -574,6 +588,7 @@ test_edit_save_review (void)
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
   /* 10005-1 is next; 10004-1 was saved as excluded with the reason. */
   stack = wait_stack (window, "10005-1.png");
+  wait_saved (window);
   disk = load_disk (dir, "10004-1");
   g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_EXCLUDED);
   g_assert_cmpstr (densito_sidecar_get_review (disk)->reason, ==, "Motion artifact");
@@ -593,6 +608,7 @@ test_edit_save_review (void)
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10004");
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "Done"));
 
+  wait_saved (window);
   gtk_window_destroy (GTK_WINDOW (window));
 
   /* Reopening resumes at the first unreviewed image: 10000-2 is still
@@ -607,6 +623,7 @@ test_edit_save_review (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.review-accept", NULL);
   /* 10003-1, 10004-1 and 10005-1 are done: 10006-1 is next. */
   wait_stack (window, "10006-1.png");
+  wait_saved (window);
   gtk_window_destroy (GTK_WINDOW (window));
   window = open_window (sample);
   wait_stack (window, "10006-1.png");
@@ -943,6 +960,41 @@ test_save_read_only (void)
   test_remove_tree (dir);
 }
 
+/* Leave a scan (its autosave goes to a worker) and come straight back:
+ * the view gets the same stack once written, with the edit, saved. */
+static void
+test_autosave_return (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  DensitoWindow *window;
+  DensitoEditStack *stack;
+  DensitoBox box;
+
+  window = open_window (sample);
+  set_query (window, "10016");
+  stack = wait_stack (window, "10016-2.png");
+  for (guint round = 0; round < 5; round++)
+    {
+      box = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box;
+      box.cy += 1;
+      densito_edit_stack_set_box (stack, 0, &box, 0);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.next-image", NULL);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-image", NULL);
+      stack = wait_stack (window, "10016-2.png");
+      g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 0)->box.cy,
+                                      box.cy, 1e-9);
+      wait_saved (window);
+      g_assert_false (densito_edit_stack_is_modified (stack));
+      {
+        g_autoptr(DensitoSidecar) disk = load_disk (dir, "10016-2");
+        g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (disk, 0)->box.cy, box.cy, 1e-9);
+      }
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -959,6 +1011,7 @@ main (int    argc,
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
   g_test_add_func ("/window/copy-previous", test_copy_previous);
+  g_test_add_func ("/window/autosave-return", test_autosave_return);
   g_test_add_func ("/window/save-error-autosave-off", test_save_error_and_autosave_off);
   g_test_add_func ("/window/save-read-only", test_save_read_only);
 
