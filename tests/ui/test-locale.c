@@ -362,6 +362,30 @@ test_window (void)
   }
   if (ellipsized->len > 0)
     g_test_message ("ellipsized labels:%s", ellipsized->str);
+  /* The export dialog and the problems window, in the same language. */
+  {
+    DensitoDataset *dataset = densito_window_get_dataset (window);
+    GtkWidget *dialogs[2];
+    const char *names[2] = { "export", "problems" };
+
+    dialogs[0] = densito_export_dialog_new (GTK_WINDOW (window), dataset, "sex=F class=osteoporosis");
+    dialogs[1] = densito_problems_window_new (GTK_WINDOW (window), densito_dataset_get_diagnostics (dataset));
+    for (guint i = 0; i < G_N_ELEMENTS (dialogs); i++)
+      {
+        g_autofree char *name = g_strdup_printf ("%s-%s.png", names[i], tag ? tag : "locale");
+
+        gtk_window_present (GTK_WINDOW (dialogs[i]));
+        spin (800);
+        g_assert_cmpint (gtk_widget_get_direction (dialogs[i]), ==, rtl ? GTK_TEXT_DIR_RTL : GTK_TEXT_DIR_LTR);
+        save_screenshot (dialogs[i], name);
+        check_fit (dialogs[i], dialogs[i], clipped, ellipsized);
+        gtk_window_destroy (GTK_WINDOW (dialogs[i]));
+        spin (100);
+      }
+  }
+
+  if (ellipsized->len > 0)
+    g_test_message ("ellipsized labels (dialogs):%s", ellipsized->str);
   if (clipped->len > 0)
     {
       g_test_message ("clipped:%s", clipped->str);
