@@ -2190,19 +2190,18 @@ end_edit_drag (DensitoScanView *self)
 
   self->edit_drag = EDIT_DRAG_NONE;
   announce (self);
-  if (was == EDIT_DRAG_ADD && self->add_label != NULL)
+  /* A click, or a drag too small to be a box, leaves the add pending
+   * (Escape cancels it). */
+  if (was == EDIT_DRAG_ADD && self->add_label != NULL &&
+      self->drag_box.width >= MIN_NEW_SIZE && self->drag_box.height >= MIN_NEW_SIZE && editable (self))
     {
-      DensitoBox b = self->drag_box;
       g_autofree char *label = g_steal_pointer (&self->add_label);
+      g_autoptr(DensitoRoi) roi = densito_roi_new_box (label, &self->drag_box, DENSITO_SOURCE_OPERATOR);
 
-      if (b.width >= MIN_NEW_SIZE && b.height >= MIN_NEW_SIZE && editable (self))
-        {
-          g_autoptr(DensitoRoi) roi = densito_roi_new_box (label, &b, DENSITO_SOURCE_OPERATOR);
-
-          set_selected_internal (self, densito_edit_stack_add (self->stack, roi));
-        }
-      gtk_widget_queue_draw (GTK_WIDGET (self));
+      set_selected_internal (self, densito_edit_stack_add (self->stack, roi));
     }
+  if (was == EDIT_DRAG_ADD)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
   update_edit_cursor (self);
 }
 
@@ -2529,6 +2528,8 @@ densito_scan_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->notify_scale_id, g_source_remove);
   g_clear_pointer (&self->message_box, gtk_widget_unparent);
+  if (self->popover != NULL)
+    g_signal_handlers_disconnect_by_data (self->popover, self);
   g_clear_pointer (&self->popover, gtk_widget_unparent);
   if (self->stack != NULL)
     g_clear_signal_handler (&self->stack_changed_id, self->stack);

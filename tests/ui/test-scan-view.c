@@ -1102,8 +1102,11 @@ test_edit_drags (Fixture       *f,
   g_assert_cmpfloat (box_of (&e, 3)->height, ==, 40.0);
   g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 3);
 
-  /* Escape cancels an add; the next drag then moves instead. */
+  /* A click adds nothing and leaves the add pending; Escape cancels it. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan.add-roi", "s", "L4"));
+  drag (f, 20, 250, 0, 0, FALSE);
+  g_assert_true (densito_scan_view_get_adding (f->view));
+  g_assert_cmpuint (densito_sidecar_get_n_rois (e.sidecar), ==, 4);
   press (f, "Escape");
   g_assert_false (densito_scan_view_get_adding (f->view));
   g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 3);
