@@ -918,6 +918,18 @@ test_copy_previous (void)
   densito_scan_view_set_selected (window_view (window), 0);
   g_assert_true (gtk_widget_get_sensitive (delete));
 
+  /* Add ROI opens the view's label menu (the hip vocabulary). */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.add-roi", NULL);
+  spin (300);
+  {
+    GtkWidget *popover = find_widget (GTK_WIDGET (window_view (window)), GTK_TYPE_POPOVER, NULL);
+    g_assert_nonnull (popover);
+    g_assert_true (gtk_widget_get_visible (popover));
+    g_assert_nonnull (find_label_with (popover, "Femoral neck"));
+    save_screenshot (GTK_WIDGET (window), "add-roi-menu.png");
+    gtk_popover_popdown (GTK_POPOVER (popover));
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
 }
