@@ -571,6 +571,34 @@ test_shared_border (Fixture       *f,
 }
 
 static void
+test_cancel_drag (Fixture       *f,
+                  gconstpointer  data)
+{
+  DensitoBox start = roi_at (f, 0)->box;
+  DensitoBox b;
+  guint merge = densito_edit_stack_new_merge_id (f->stack);
+
+  /* An earlier step stays. */
+  densito_edit_stack_relabel (f->stack, 3, "T12");
+  for (guint k = 1; k <= 5; k++)
+    {
+      densito_box_move (&start, k, k, &b);
+      densito_edit_stack_set_box (f->stack, 0, &b, merge);
+    }
+  g_assert_cmpuint (densito_edit_stack_get_depth (f->stack), ==, 2);
+  g_assert_false (densito_edit_stack_cancel_merge (f->stack, merge + 1));
+  g_assert_true (densito_edit_stack_cancel_merge (f->stack, merge));
+  assert_box_equal (&roi_at (f, 0)->box, &start);
+  g_assert_cmpuint (densito_edit_stack_get_depth (f->stack), ==, 1);
+  g_assert_false (densito_edit_stack_can_redo (f->stack));
+  g_assert_cmpstr (roi_at (f, 3)->label, ==, "T12");
+  /* Only the last step, and only once. */
+  g_assert_false (densito_edit_stack_cancel_merge (f->stack, merge));
+  g_assert_true (densito_edit_stack_undo (f->stack));
+  g_assert_false (densito_edit_stack_is_modified (f->stack));
+}
+
+static void
 test_changed_signal (Fixture       *f,
                      gconstpointer  data)
 {
@@ -621,6 +649,7 @@ main (int   argc,
   ADD ("/edit/duplicate", test_duplicate);
   ADD ("/edit/neck-keeps-size", test_neck_keeps_size);
   ADD ("/edit/shared-border", test_shared_border);
+  ADD ("/edit/cancel-drag", test_cancel_drag);
   ADD ("/edit/changed-signal", test_changed_signal);
 #undef ADD
 

@@ -1914,6 +1914,15 @@ edit_key (DensitoScanView *self,
       return self->selected >= 0;
 
     case GDK_KEY_Escape:
+      if (self->edit_drag != EDIT_DRAG_NONE && self->edit_drag != EDIT_DRAG_ADD)
+        {
+          /* Cancel the drag: the boxes go back and no step is left. */
+          self->edit_drag = EDIT_DRAG_NONE;
+          densito_edit_stack_cancel_merge (self->stack, self->drag_merge);
+          announce (self);
+          update_edit_cursor (self);
+          return TRUE;
+        }
       if (self->add_label != NULL)
         {
           cancel_add (self);

@@ -440,6 +440,36 @@ densito_edit_stack_new_merge_id (DensitoEditStack *self)
   return self->last_merge_id;
 }
 
+/**
+ * densito_edit_stack_cancel_merge:
+ * @merge_id: the id of a drag in progress
+ *
+ * Cancels a drag: when the last step is the one @merge_id built, puts
+ * back what it changed and forgets it, leaving nothing to redo.
+ *
+ * Returns: whether there was such a step
+ */
+gboolean
+densito_edit_stack_cancel_merge (DensitoEditStack *self,
+                                 guint             merge_id)
+{
+  Edit *last;
+
+  g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), FALSE);
+
+  last = top (self);
+  if (merge_id == 0 || last == NULL || last->kind != EDIT_MODIFY || last->merge_id != merge_id)
+    return FALSE;
+  for (guint k = 0; k < last->n; k++)
+    densito_sidecar_replace_roi (self->sidecar, last->positions[k], last->before[k]);
+  /* The file on disk may hold the drag's boxes if it was saved midway. */
+  if (self->saved == (gint64)self->position)
+    self->saved = -1;
+  g_ptr_array_set_size (self->edits, --self->position);
+  emit_changed (self);
+  return TRUE;
+}
+
 gboolean
 densito_edit_stack_can_undo (DensitoEditStack *self)
 {

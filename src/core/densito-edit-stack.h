@@ -42,6 +42,8 @@ void              densito_edit_stack_set_review    (DensitoEditStack    *self,
                                                     DensitoReviewStatus  status,
                                                     const char          *reason);
 guint             densito_edit_stack_new_merge_id  (DensitoEditStack    *self);
+gboolean          densito_edit_stack_cancel_merge  (DensitoEditStack    *self,
+                                                    guint                merge_id);
 gboolean          densito_edit_stack_can_undo      (DensitoEditStack    *self);
 gboolean          densito_edit_stack_can_redo      (DensitoEditStack    *self);
 gboolean          densito_edit_stack_undo          (DensitoEditStack    *self);

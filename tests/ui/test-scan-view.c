@@ -685,6 +685,17 @@ editing_tear_down (Editing *e)
   g_clear_object (&e->sidecar);
 }
 
+static void
+assert_box_same (const DensitoBox *a,
+                 const DensitoBox *b)
+{
+  g_assert_cmpfloat (a->cx, ==, b->cx);
+  g_assert_cmpfloat (a->cy, ==, b->cy);
+  g_assert_cmpfloat (a->width, ==, b->width);
+  g_assert_cmpfloat (a->height, ==, b->height);
+  g_assert_cmpfloat (a->angle, ==, b->angle);
+}
+
 static const DensitoBox *
 box_of (Editing *e,
         guint    i)
@@ -1042,6 +1053,26 @@ test_edit_drags (Fixture       *f,
   g_assert_cmpfloat (box_of (&e, 2)->cy, ==, start.cy - 7.0);
   g_assert_cmpfloat (box_of (&e, 2)->width, ==, 49.0);
   g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, 1);
+
+  /* Escape in the middle of a drag puts the box back, with no step. */
+  {
+    DensitoBox here = *box_of (&e, 2);
+    g_autofree char *args = NULL;
+    gulong xid = x_window (f);
+    int x, y;
+
+    centre_of (f, &here, &wx, &wy);
+    view_to_window (f, wx, wy, &x, &y);
+    args = g_strdup_printf ("mousemove --window %lu %d %d sleep 0.05 mousedown 1 sleep 0.05 "
+                            "mousemove --window %lu %d %d sleep 0.1 key Escape sleep 0.1 "
+                            "mousemove --window %lu %d %d sleep 0.05 mouseup 1",
+                            xid, x, y, xid, x + 15, y + 4, xid, x + 25, y + 8);
+    run_xdotool (args);
+    spin (150);
+    assert_box_same (box_of (&e, 2), &here);
+    g_assert_cmpuint (densito_edit_stack_get_depth (e.stack), ==, 1);
+    g_assert_false (densito_edit_stack_can_redo (e.stack));
+  }
 
   /* At zoom 2 the same drag moves by 10.0. */
   start = *box_of (&e, 2);
