@@ -1647,14 +1647,27 @@ cancel_add (DensitoScanView *self)
     }
 }
 
+/* The resize cursor pointing the way handle (@hx, @hy) of a box turned
+ * by @angle degrees faces on screen. */
+static const char *
+resize_cursor (int    hx,
+               int    hy,
+               double angle)
+{
+  static const char *names[8] = {
+    "e-resize", "se-resize", "s-resize", "sw-resize", "w-resize", "nw-resize", "n-resize", "ne-resize",
+  };
+  double a = atan2 (hy, hx) * 180.0 / G_PI + angle;
+  int sector = (int)floor (fmod (a + 22.5 + 720.0, 360.0) / 45.0);
+
+  return names[CLAMP (sector, 0, 7)];
+}
+
 static void
 update_edit_cursor (DensitoScanView *self)
 {
-  static const char *resize_names[3][3] = {
-    { "nw-resize", "w-resize", "sw-resize" },
-    { "n-resize", NULL, "s-resize" },
-    { "ne-resize", "e-resize", "se-resize" },
-  };
+  const DensitoRoi *sel = selected_box (self);
+  double angle = sel ? sel->box.angle : 0.0;
   const char *name = NULL;
   int hx, hy, i, j;
 
@@ -1672,7 +1685,7 @@ update_edit_cursor (DensitoScanView *self)
   else if (self->edit_drag == EDIT_DRAG_BORDER)
     name = "row-resize";
   else if (self->edit_drag == EDIT_DRAG_RESIZE)
-    name = resize_names[self->drag_hx + 1][self->drag_hy + 1];
+    name = resize_cursor (self->drag_hx, self->drag_hy, self->drag_box.angle);
   else if (self->pointer_inside && editable (self))
     switch (hit_test (self, self->pointer_x, self->pointer_y, &hx, &hy, &i, &j))
       {
@@ -1680,7 +1693,7 @@ update_edit_cursor (DensitoScanView *self)
         name = "grab";
         break;
       case EDIT_DRAG_RESIZE:
-        name = resize_names[hx + 1][hy + 1];
+        name = resize_cursor (hx, hy, angle);
         break;
       case EDIT_DRAG_BORDER:
         name = "row-resize";
