@@ -269,8 +269,9 @@ try:
         xdo("key", "--window", wid, "ctrl+f")
         xdo("key", "--window", wid, "ctrl+a")
         xdo("type", "--window", wid, "--delay", "0", "10004")
+        at_kill = None
         if wait_switch:
-            wait_for(lambda s: s["selected"] == "10004" and s["saving"] == 0, timeout=5)
+            at_kill = wait_for(lambda s: s["selected"] == "10004" and s["saving"] == 0, timeout=30)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         new = open(sidecar, "rb").read()
@@ -290,7 +291,8 @@ try:
         check(f"SIGKILL {attempt}: the sidecar is the old version or the new one", new == old or is_new,
               f"{len(old)} -> {len(new)} bytes")
         if wait_switch:
-            check("SIGKILL after the switch: autosave had written the edit", new != old)
+            check("SIGKILL after the switch: autosave had written the edit", new != old,
+                  str(at_kill and {k: at_kill[k] for k in ("selected", "saving", "save_problem")}))
         print(f"# SIGKILL {attempt}: the file was the {'new' if new != old else 'old'} version",
               file=sys.stderr)
 finally:
