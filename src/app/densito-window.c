@@ -790,7 +790,9 @@ build_thumbnails (DensitoWindow *self,
   for (guint i = 0; i < n; i++)
     {
       const DensitoImage *img = densito_image_index_get_image (images, idx[i]);
-      g_autofree char *text = g_strdup_printf ("%s · %s", densito_region_display_name (img->region), img->name);
+      /* The file name is an isolate: in a Persian tab "10000-2.png" stays in order. */
+      g_autofree char *text = g_strdup_printf ("%s · \u2068%s\u2069", densito_region_display_name (img->region),
+                                               img->name);
       GtkWidget *button = gtk_toggle_button_new_with_label (text);
 
       gtk_widget_set_tooltip_text (button, img->path);
@@ -945,8 +947,11 @@ sync_facts (DensitoWindow    *self,
   guint image = stack_image (stack);
   DensitoReviewStatus before, now = stack_review (stack);
 
+  /* A stack of a dataset opened before this one says nothing about it. */
   if (self->dataset == NULL || images_of (self) == NULL ||
-      image >= densito_image_index_get_n_images (images_of (self)))
+      image >= densito_image_index_get_n_images (images_of (self)) ||
+      g_strcmp0 (densito_image_index_get_image (images_of (self), image)->path,
+                 densito_sidecar_get_image_path (sidecar)) != 0)
     return;
   before = densito_dataset_get_image_review (self->dataset, image);
   densito_dataset_update_image_annotation (self->dataset, image, now, densito_sidecar_get_n_rois (sidecar));
