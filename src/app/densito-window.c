@@ -790,9 +790,10 @@ build_thumbnails (DensitoWindow *self,
   for (guint i = 0; i < n; i++)
     {
       const DensitoImage *img = densito_image_index_get_image (images, idx[i]);
-      /* The file name is an isolate: in a Persian tab "10000-2.png" stays in order. */
-      g_autofree char *text = g_strdup_printf ("%s · \u2068%s\u2069", densito_region_display_name (img->region),
-                                               img->name);
+      /* Right to left the file name is an isolate, so that "10000-2.png" stays in order. */
+      g_autofree char *text = g_strdup_printf (gtk_widget_get_default_direction () == GTK_TEXT_DIR_RTL
+                                               ? "%s · \u2068%s\u2069" : "%s · %s",
+                                               densito_region_display_name (img->region), img->name);
       GtkWidget *button = gtk_toggle_button_new_with_label (text);
 
       gtk_widget_set_tooltip_text (button, img->path);
