@@ -57,6 +57,7 @@ struct _DensitoExportDialog
 
   GCancellable             *summary_cancellable;
   gboolean                  summary_ready;
+  guint                     n_patients;     /* in the last summary */
   guint                     annotations_poll;
 
   GCancellable             *export_cancellable;
@@ -144,7 +145,8 @@ update_sensitivity (DensitoExportDialog *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->links_row), images);
   gtk_widget_set_sensitive (GTK_WIDGET (self->coco_row), images);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.start",
-                                 idle && self->summary_ready && self->target != NULL);
+                                 idle && self->summary_ready && self->n_patients > 0 &&
+                                 self->target != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.cancel",
                                  self->state == DENSITO_EXPORT_DIALOG_RUNNING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.choose-folder", idle);
@@ -309,8 +311,12 @@ summary_done_cb (GObject      *source,
       update_sensitivity (self);
       return;
     }
-  text = format_summary (summary, (get_flags (self) & DENSITO_EXPORT_NO_IMAGES) == 0);
+  if (summary->patients == 0)
+    text = g_strdup (_("No patients to export: the query matches none"));
+  else
+    text = format_summary (summary, (get_flags (self) & DENSITO_EXPORT_NO_IMAGES) == 0);
   gtk_label_set_text (self->summary_label, text);
+  self->n_patients = summary->patients;
   pii = format_pii (summary);
   gtk_label_set_text (self->pii_label, pii);
   gtk_widget_set_visible (GTK_WIDGET (self->pii_label), *pii != '\0');

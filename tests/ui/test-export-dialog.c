@@ -78,6 +78,23 @@ find_widget (GtkWidget  *root,
   return NULL;
 }
 
+/* The button that activates @action. */
+static GtkWidget *
+find_action_button (GtkWidget  *root,
+                    const char *action)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (c)), action) == 0)
+        return c;
+      if ((found = find_action_button (c, action)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The n-th switch (from 1) in the order the dialog shows them. */
 static GtkWidget *
 find_nth_switch (GtkWidget *root,
@@ -494,6 +511,20 @@ test_target_not_empty (void)
   }
   g_assert_false (exists (partial));
 
+  /* A query that matches nobody: nothing to export, Export disabled. */
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  set_query (window, "99999999");
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 0);
+  dialog = open_dialog ();
+  g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==,
+                   "No patients to export: the query matches none");
+  g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (dialog), "export.start")));
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_IDLE);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  set_query (window, "sex=F");
+  dialog = open_dialog ();
+
   /* Another folder clears the error and exports. */
   {
     g_autofree char *fresh = g_build_filename (dir, "fresh", NULL);
@@ -534,7 +565,6 @@ test_anonymize (void)
   g_autofree char *target = g_build_filename (dir, "anon", NULL);
   g_autofree char *csv_path = g_build_filename (target, "patients.csv", NULL);
   g_autofree char *csv = NULL;
-  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
   DensitoWindow *window = open_window (sample);
   DensitoExportDialog *dialog;
   GtkSwitch *anonymize;
@@ -560,17 +590,7 @@ test_anonymize (void)
   save_screenshot (GTK_WIDGET (dialog), "export-done-anonymised.png");
 
   /* The Save Mapping… button is shown and can act. */
-  g_ptr_array_add (stack, dialog);
-  while (stack->len > 0 && mapping_button == NULL)
-    {
-      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
-
-      if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)),
-                                          "export.save-mapping") == 0)
-        mapping_button = w;
-      for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-        g_ptr_array_add (stack, c);
-    }
+  mapping_button = find_action_button (GTK_WIDGET (dialog), "export.save-mapping");
   g_assert_nonnull (mapping_button);
   g_assert_true (gtk_widget_get_mapped (mapping_button));
   g_assert_true (gtk_widget_is_sensitive (mapping_button));
