@@ -529,7 +529,7 @@ test_edit_save_review (void)
   densito_edit_stack_set_box (stack, 0, &box, 0);
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "• 10003-1.png"));
   /* The scan's tab too. */
-  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "• Hip · 10003-1.png"));
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "• Hip · 10003-1.png"));
   g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Edited"));
   save_screenshot (GTK_WIDGET (window), "edit-unsaved.png");
 
