@@ -2193,11 +2193,11 @@ set_up_columns (DensitoWindow *self)
       g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GUINT_TO_POINTER (i));
       g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
       gtk_column_view_column_set_factory (column, factory);
-      /* Right to left, GTK 4.8 keeps the sort arrow's room at the start of a
+      /* Right to left, GTK 4.8 keeps the sort arrow's room (16 px) at the start of a
        * title, where it cuts the start of the text: give it that room. */
       if (gtk_widget_get_direction (GTK_WIDGET (self->column_view)) == GTK_TEXT_DIR_RTL &&
           gtk_column_view_column_get_fixed_width (column) > 0)
-        gtk_column_view_column_set_fixed_width (column, gtk_column_view_column_get_fixed_width (column) + 16);
+        gtk_column_view_column_set_fixed_width (column, gtk_column_view_column_get_fixed_width (column) + 20);
     }
 }
 
