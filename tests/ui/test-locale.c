@@ -358,7 +358,28 @@ test_window (void)
       g_test_message ("the window's content is %d px wide, less than its minimum %d: not checking for clipping",
                       gtk_widget_get_width (content), min);
     else
-      check_fit (GTK_WIDGET (window), GTK_WIDGET (window), clipped, ellipsized);
+      {
+        GtkWidget *header = gtk_widget_get_first_child (list);
+
+        check_fit (GTK_WIDGET (window), GTK_WIDGET (window), clipped, ellipsized);
+        /* The list's column titles too, inside its scrolled window. */
+        for (GtkWidget *title = gtk_widget_get_first_child (header); title;
+             title = gtk_widget_get_next_sibling (title))
+          {
+            GtkWidget *label = find_widget (title, GTK_TYPE_LABEL);
+            graphene_rect_t lb, tb;
+
+            /* The title's label must lie within the title's box (padding
+             * included), or its text is cut. */
+            if (label == NULL || !gtk_widget_compute_bounds (label, title, &lb) ||
+                !gtk_widget_compute_bounds (title, title, &tb))
+              continue;
+            if (lb.origin.x < tb.origin.x - 0.5 || lb.origin.x + lb.size.width > tb.origin.x + tb.size.width + 0.5)
+              g_string_append_printf (clipped, "\n  column title %s: at x %.0f to %.0f, the title %.0f to %.0f",
+                                      describe (label), lb.origin.x, lb.origin.x + lb.size.width,
+                                      tb.origin.x, tb.origin.x + tb.size.width);
+          }
+      }
   }
   if (ellipsized->len > 0)
     g_test_message ("ellipsized labels:%s", ellipsized->str);
