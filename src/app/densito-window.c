@@ -1794,6 +1794,22 @@ static void
 reload_from_disk (DensitoWindow *self,
                   guint          image)
 {
+  DensitoEditStack *kept = g_hash_table_lookup (self->kept, GUINT_TO_POINTER (image));
+
+  /* A scan not shown: its facts become those of the file on disk, which
+   * the core kept from the failed save (no I/O here). */
+  if (kept != NULL && (self->edits == NULL || self->stack_image != (int)image) && self->dataset != NULL)
+    {
+      g_autoptr(DensitoSidecar) theirs = densito_sidecar_dup_theirs (densito_edit_stack_get_sidecar (kept));
+
+      densito_dataset_update_image_annotation (self->dataset, image,
+                                               theirs ? densito_sidecar_get_review (theirs)->status
+                                                      : DENSITO_REVIEW_UNREVIEWED,
+                                               theirs ? densito_sidecar_get_n_rois (theirs) : 0);
+      update_progress (self);
+      if (self->model != NULL)
+        densito_patient_model_refresh (self->model);
+    }
   g_hash_table_remove (self->kept, GUINT_TO_POINTER (image));
   if (self->edits != NULL && self->stack_image == (int)image)
     {
@@ -1808,11 +1824,7 @@ reload_from_disk (DensitoWindow *self,
       }
     }
   else
-    {
-      /* Not shown: the facts follow the file at the next visit; until then
-       * read them back from disk in the next full read. */
-      update_edit_state (self);
-    }
+    update_edit_state (self);
 }
 
 static gboolean

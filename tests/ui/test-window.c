@@ -747,6 +747,47 @@ test_conflict (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   g_assert_false (densito_edit_stack_is_modified (stack));
 
+  /* A conflict found by the autosave of a scan that was left: the banner
+   * is about it, its review counts as ours until Reload Theirs, then as
+   * theirs; the file stays theirs, and the scan shows theirs. */
+  {
+    DensitoDataset *dataset = densito_window_get_dataset (window);
+    DensitoImageIndex *images = densito_dataset_get_images (dataset);
+    guint index = G_MAXUINT;
+
+    for (guint i = 0; i < densito_image_index_get_n_images (images); i++)
+      if (g_strcmp0 (densito_image_index_get_image (images, i)->name, "10003-1.png") == 0)
+        index = i;
+    g_assert_cmpuint (index, !=, G_MAXUINT);
+    {
+      g_autoptr(DensitoSidecar) other = load_disk (dir, "10003-1");
+      g_autoptr(GError) error = NULL;
+      DensitoReview review = { DENSITO_REVIEW_EXCLUDED, (char *)"theirs", NULL, NULL };
+      densito_sidecar_set_review (other, &review);
+      g_assert_true (densito_sidecar_save (other, NULL, &error));
+    }
+    g_clear_pointer (&theirs, g_free);
+    g_assert_true (g_file_get_contents (json, &theirs, NULL, NULL));
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.review-correct", NULL);
+    set_query (window, "10004");
+    wait_stack (window, "10004-1.png");
+    wait_saved (window);
+    g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "changed by someone else"));
+    g_assert_nonnull (find_label_with (GTK_WIDGET (window), "drop your edits of 10003-1.png"));
+    g_assert_cmpint (densito_dataset_get_image_review (dataset, index), ==, DENSITO_REVIEW_CORRECTED);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.reload-theirs", NULL);
+    g_assert_cmpint (densito_dataset_get_image_review (dataset, index), ==, DENSITO_REVIEW_EXCLUDED);
+    g_assert_false (gtk_revealer_get_reveal_child (banner));
+    g_assert_true (g_file_get_contents (json, &now, NULL, NULL));
+    g_assert_cmpstr (now, ==, theirs);
+    g_clear_pointer (&now, g_free);
+    set_query (window, "10003");
+    stack = wait_stack (window, "10003-1.png");
+    g_assert_cmpint (densito_sidecar_get_review (densito_edit_stack_get_sidecar (stack))->status, ==,
+                     DENSITO_REVIEW_EXCLUDED);
+    g_assert_false (densito_edit_stack_is_modified (stack));
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
 }
