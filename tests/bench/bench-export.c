@@ -8,13 +8,16 @@
  * against `cp -r` of the same files (the image folder and the table),
  * alone and followed by `sync`, since the export flushes its files to
  * disk before it renames the folder. The runs alternate, so the page
- * cache is equally warm for all. Prints medians in seconds.
+ * cache is equally warm for all. Prints medians in seconds: wall time, and
+ * CPU time (user + system, all threads; for cp its child processes), which
+ * other work on a shared machine disturbs less than the wall clock.
  */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "densito-dataset.h"
 #include "densito-export.h"
@@ -34,6 +37,15 @@ median (GArray *a)
   return g_array_index (a, double, a->len / 2);
 }
 
+static double
+cpu_seconds (int who)
+{
+  struct rusage ru;
+
+  getrusage (who, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -45,16 +57,19 @@ static double
 time_export (DensitoDataset     *dataset,
              const char         *target,
              DensitoExportFlags  flags,
-             guint              *n_linked)
+             guint              *n_linked,
+             double             *cpu)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(DensitoExportResult) result = NULL;
   gint64 t0 = g_get_monotonic_time ();
+  double c0 = cpu_seconds (RUSAGE_SELF);
 
   result = densito_export (dataset, NULL, target, flags, NULL, NULL, NULL, &error);
   if (result == NULL)
     g_error ("export failed: %s", error->message);
   *n_linked = densito_export_result_get_n_linked (result);
+  *cpu = cpu_seconds (RUSAGE_SELF) - c0;
   return (g_get_monotonic_time () - t0) / 1e6;
 }
 
@@ -62,9 +77,11 @@ static double
 time_cp (const char *images,
          const char *table,
          const char *target,
-         gboolean    sync)
+         gboolean    sync,
+         double     *cpu)
 {
   gint64 t0 = g_get_monotonic_time ();
+  double c0 = cpu_seconds (RUSAGE_CHILDREN);
   g_autofree char *cmd = g_strdup_printf ("mkdir '%s' && cp -r '%s' '%s' '%s'%s", target, images, table,
                                           target, sync ? " && sync" : "");
   const char *argv[] = { "sh", "-c", cmd, NULL };
@@ -73,6 +90,7 @@ time_cp (const char *images,
   g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("cp failed");
+  *cpu = cpu_seconds (RUSAGE_CHILDREN) - c0;
   return (g_get_monotonic_time () - t0) / 1e6;
 }
 
@@ -88,6 +106,10 @@ main (int    argc,
   g_autoptr(GArray) t_link = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) t_cp = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) t_cp_sync = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) c_copy = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) c_link = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) c_cp = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) ratio = g_array_new (FALSE, FALSE, sizeof (double));
   DensitoExportSummary summary;
   guint runs = argc > 2 ? (guint)atoi (argv[2]) : 5;
   gint64 t0;
@@ -114,26 +136,32 @@ main (int    argc,
 
   for (guint i = 0; i < runs; i++)
     {
-      double t;
+      double t, c, t_export;
       guint n_linked;
 
-      t = time_export (dataset, out, DENSITO_EXPORT_COPY, &n_linked);
+      t_export = t = time_export (dataset, out, DENSITO_EXPORT_COPY, &n_linked, &c);
       g_array_append_val (t_copy, t);
+      g_array_append_val (c_copy, c);
       g_assert (n_linked == 0);
       remove_tree (out);
 
-      t = time_export (dataset, out, DENSITO_EXPORT_DEFAULT, &n_linked);
+      t = time_export (dataset, out, DENSITO_EXPORT_DEFAULT, &n_linked, &c);
       g_array_append_val (t_link, t);
+      g_array_append_val (c_link, c);
       g_assert (n_linked == summary.images);
       remove_tree (out);
 
       t = time_cp (densito_image_index_get_directory (densito_dataset_get_images (dataset)),
-                   densito_table_get_path (densito_dataset_get_table (dataset)), out, FALSE);
+                   densito_table_get_path (densito_dataset_get_table (dataset)), out, FALSE, &c);
       g_array_append_val (t_cp, t);
+      g_array_append_val (c_cp, c);
+      /* each copy-mode export against the cp -r right after it */
+      t_export /= t;
+      g_array_append_val (ratio, t_export);
       remove_tree (out);
 
       t = time_cp (densito_image_index_get_directory (densito_dataset_get_images (dataset)),
-                   densito_table_get_path (densito_dataset_get_table (dataset)), out, TRUE);
+                   densito_table_get_path (densito_dataset_get_table (dataset)), out, TRUE, &c);
       g_array_append_val (t_cp_sync, t);
       remove_tree (out);
     }
@@ -148,5 +176,15 @@ main (int    argc,
           median (t_link) / median (t_cp), median (t_link) / median (t_cp_sync));
   printf ("  cp -r               %.3f\n", median (t_cp));
   printf ("  cp -r && sync       %.3f\n", median (t_cp_sync));
+  {
+    double m = median (ratio);   /* sorts */
+
+    printf ("  copy-mode export / cp -r of the same round: median %.2fx, from %.2fx to %.2fx\n",
+            m, g_array_index (ratio, double, 0), g_array_index (ratio, double, ratio->len - 1));
+  }
+  printf ("CPU seconds (user + system), median:\n");
+  printf ("  export, copies      %.3f  (%.2fx cp -r)\n", median (c_copy), median (c_copy) / median (c_cp));
+  printf ("  export, hard links  %.3f  (%.2fx cp -r)\n", median (c_link), median (c_link) / median (c_cp));
+  printf ("  cp -r               %.3f\n", median (c_cp));
   return 0;
 }
