@@ -955,6 +955,22 @@ test_copy_previous (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL);
   g_assert_cmpuint (densito_sidecar_get_n_rois (densito_edit_stack_get_sidecar (stack)), ==, n);
 
+  /* The scan had no sidecar: saving makes one, which reads back. */
+  {
+    g_autofree char *json = g_build_filename (sample, "imge", "10014-1.json", NULL);
+    g_assert_false (g_file_test (json, G_FILE_TEST_EXISTS));
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+    {
+      g_autoptr(DensitoSidecar) disk = load_disk (dir, "10014-1");
+      g_assert_cmpuint (densito_sidecar_get_n_rois (disk), ==, n);
+      /* Copied shapes are edits: the scan counts as corrected. */
+      g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_CORRECTED);
+    }
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL);
+  }
+
   /* Selecting one enables Delete. */
   densito_scan_view_set_selected (window_view (window), 0);
   g_assert_true (gtk_widget_get_sensitive (delete));
