@@ -284,6 +284,7 @@ test_export (void)
   g_assert_nonnull (suggested);
   g_assert_false (exists (suggested));
   g_assert_nonnull (strstr (suggested, "densito-export-"));
+  wait_frame (GTK_WIDGET (dialog));
   save_screenshot (GTK_WIDGET (dialog), "export-idle.png");
 
   densito_export_dialog_set_target (dialog, target);
@@ -292,6 +293,7 @@ test_export (void)
   wait_until (not_running, dialog, 30000);
   g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_DONE);
   spin (200);
+  wait_frame (GTK_WIDGET (dialog));
   save_screenshot (GTK_WIDGET (dialog), "export-done.png");
   g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), target));
 
@@ -412,6 +414,7 @@ test_cancel (void)
   g_assert_false (exists (partial));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (links)));
   spin (200);
+  wait_frame (GTK_WIDGET (dialog));
   save_screenshot (GTK_WIDGET (dialog), "export-cancelled.png");
 
   /* Cancelled half way, once the progress bar has moved. How far it gets
@@ -501,6 +504,7 @@ test_target_not_empty (void)
   /* The core's reason, in the dialog. */
   g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), "already exists and is not an empty folder"));
   spin (100);
+  wait_frame (GTK_WIDGET (dialog));
   save_screenshot (GTK_WIDGET (dialog), "export-error.png");
 
   /* Nothing written: the folder holds only what it held, no .partial. */
