@@ -404,6 +404,13 @@ test_personal_id_images (void)
   g_assert_cmpuint (densito_export_result_get_summary (r1)->pii_patient_ids, ==, 1);
   g_assert_cmpuint (densito_export_result_get_summary (r1)->images, ==, 8);
   {
+    /* What the dialog's summary counts is what the export did. */
+    DensitoExportSummary counted;
+
+    densito_export_summarize (src, NULL, DENSITO_EXPORT_DEFAULT, &counted);
+    g_assert_cmpmem (&counted, sizeof counted, densito_export_result_get_summary (r1), sizeof counted);
+  }
+  {
     g_autofree char *img = g_build_filename ("images", linked, NULL);
     g_assert_false (exists (plain, img));
   }
@@ -422,6 +429,12 @@ test_personal_id_images (void)
   g_assert_cmpuint (densito_export_result_get_summary (r2)->pii_renamed, ==, 1);
   g_assert_cmpuint (densito_export_result_get_summary (r2)->pii_left_out, ==, 0);
   g_assert_cmpuint (densito_export_result_get_summary (r2)->images, ==, 9);
+  {
+    DensitoExportSummary counted;
+
+    densito_export_summarize (src, NULL, DENSITO_EXPORT_ANONYMIZE | DENSITO_EXPORT_COCO, &counted);
+    g_assert_cmpmem (&counted, sizeof counted, densito_export_result_get_summary (r2), sizeof counted);
+  }
   m2_path = g_build_filename (anon, "manifest.json", NULL);
   pii = json_object_get_object_member (read_json (m2_path, p2), "personal_id_images");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (pii, "renamed")), ==, 1);

@@ -527,13 +527,58 @@ densito_export_summarize (DensitoDataset       *dataset,
                           DensitoExportFlags    flags,
                           DensitoExportSummary *summary)
 {
-  g_autoptr(Plan) plan = NULL;
+  DensitoTable *table;
+  DensitoImageIndex *index;
+  g_autofree guint *rows = NULL;
+  gboolean anonymize = (flags & DENSITO_EXPORT_ANONYMIZE) != 0;
+  guint n;
 
   g_return_if_fail (DENSITO_IS_DATASET (dataset));
   g_return_if_fail (summary != NULL);
 
-  plan = plan_new (dataset, query, flags);
-  *summary = plan->summary;
+  /* The counts plan_new() makes, without the names and the ID mapping it
+   * also makes: anonymised, a million rows took 2.4-2.7 s that way. */
+  table = densito_dataset_get_table (dataset);
+  index = densito_dataset_get_images (dataset);
+  rows = g_new (guint, MAX (densito_table_get_n_rows (table), 1));
+  if (query != NULL)
+    n = densito_query_filter_dataset (query, dataset, rows);
+  else
+    for (n = 0; n < densito_table_get_n_rows (table); n++)
+      rows[n] = n;
+
+  memset (summary, 0, sizeof *summary);
+  summary->patients = n;
+  for (guint i = 0; i < n; i++)
+    {
+      /* An anonymised ID (P00001...) never looks like a national ID. */
+      gboolean national = !anonymize && looks_like_national_id (densito_table_get_id (table, rows[i]));
+      guint n_images;
+      const guint *images;
+
+      if (national)
+        summary->pii_patient_ids++;
+      if (index == NULL || (flags & DENSITO_EXPORT_NO_IMAGES))
+        continue;
+      images = densito_image_index_get_for_row (index, rows[i], &n_images);
+      for (guint k = 0; k < n_images; k++)
+        {
+          const DensitoImage *img = densito_image_index_get_image (index, images[k]);
+          gboolean rename = anonymize || img->personal_id;
+
+          /* Renamed after the patient's ID, unless that is a national ID. */
+          if (rename && national)
+            {
+              summary->pii_left_out++;
+              continue;
+            }
+          summary->images++;
+          if (densito_dataset_get_image_n_rois (dataset, images[k]) > 0)
+            summary->annotated++;
+          if (img->personal_id)
+            summary->pii_renamed++;
+        }
+    }
 }
 
 /* Files */
