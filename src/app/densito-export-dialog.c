@@ -250,8 +250,9 @@ format_pii (const DensitoExportSummary *s)
   return g_string_free (out, FALSE);
 }
 
-/* The summary, counted in a worker thread: at a million rows the query
- * and the plan take long enough to stall typing in the dialog. */
+/* The summary, counted in a worker thread: a million rows took 0.2-0.6 s
+ * (2.4-2.7 s anonymised) before densito_export_summarize() stopped naming
+ * files, 7-19 ms since; the query alone can still take longer than a frame. */
 
 typedef struct
 {
