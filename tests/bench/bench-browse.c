@@ -28,21 +28,9 @@
 #include "densito-application.h"
 #include "densito-scan-view.h"
 #include "densito-window.h"
+#include "ui-util.h"
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
-        return c;
-      if ((found = find_widget (c, type)) != NULL)
-        return found;
-    }
-  return NULL;
-}
+#define find_widget(root, type) ui_find_widget (root, type, NULL, FALSE)
 
 static guint paints;
 

@@ -20,6 +20,11 @@
 #include "densito-query.h"
 #include "densito-window.h"
 #include "test-util.h"
+#include "ui-util.h"
+
+#define spin ui_spin
+#define find_widget(root, type) ui_find_widget (root, type, NULL, FALSE)
+#define save_screenshot(widget, name) ui_save_screenshot (widget, name)
 
 static DensitoApplication *app;
 
@@ -31,15 +36,6 @@ wait_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
   while (!done (data) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
   g_assert_true (done (data));
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
 }
 
 static gboolean
@@ -60,22 +56,6 @@ static gboolean
 not_running (gpointer data)
 {
   return densito_export_dialog_get_state (data) != DENSITO_EXPORT_DIALOG_RUNNING;
-}
-
-static GtkWidget *
-find_widget (GtkWidget  *root,
-             GType       type)
-{
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
-        return c;
-      if ((found = find_widget (c, type)) != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* The button that activates @action. */
@@ -141,40 +121,6 @@ wait_frame (GtkWidget *widget)
   while (!painted && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
   g_signal_handler_disconnect (clock, id);
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("DENSITO_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer;
-  int w, h;
-
-  if (dir == NULL)
-    return;
-  g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  if (node == NULL || renderer == NULL)
-    {
-      g_test_message ("no screenshot %s: nothing drawn yet", name);
-      return;
-    }
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  gdk_texture_save_to_png (texture, path);
-  g_test_message ("screenshot: %s", path);
 }
 
 static DensitoWindow *

@@ -21,38 +21,18 @@
 #include "densito-problems-window.h"
 #include "densito-scan-view.h"
 #include "densito-window.h"
+#include "ui-util.h"
+
+#define spin ui_spin
+#define find_widget(root, type) ui_find_widget (root, type, NULL, TRUE)
+#define save_screenshot(widget, name) g_assert_true (ui_save_screenshot (widget, name))
 
 static DensitoApplication *app;
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
 
 static gboolean
 loaded (DensitoWindow *window)
 {
   return !densito_window_is_loading (window) && densito_window_get_selected_id (window) != NULL;
-}
-
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type) && gtk_widget_get_mapped (c))
-        return c;
-      if ((found = find_widget (c, type)) != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static gboolean
@@ -82,42 +62,6 @@ log_labels (GtkWidget  *root,
         g_test_message ("label: “%s”", gtk_label_get_text (GTK_LABEL (c)));
       log_labels (c, fragment);
     }
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("DENSITO_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer;
-  int w = 0, h = 0;
-
-  if (dir == NULL)
-    return;
-  g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
-  paintable = gtk_widget_paintable_new (widget);
-  /* Right after a resize the window may have nothing drawn yet. */
-  for (int tries = 0; node == NULL && tries < 20; tries++)
-    {
-      spin (100);
-      w = gtk_widget_get_width (widget);
-      h = gtk_widget_get_height (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    }
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_assert_nonnull (node);
-  g_assert_nonnull (renderer);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static const char *

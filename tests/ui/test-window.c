@@ -22,6 +22,11 @@
 #include "densito-scan-view.h"
 #include "densito-window.h"
 #include "test-util.h"
+#include "ui-util.h"
+
+#define spin ui_spin
+#define find_widget(root, type, css_class) ui_find_widget (root, type, css_class, FALSE)
+#define save_screenshot(widget, name) ui_save_screenshot (widget, name)
 
 static DensitoApplication *app;
 
@@ -40,32 +45,6 @@ loaded (gpointer data)
 {
   DensitoWindow *window = data;
   return !densito_window_is_loading (window) && densito_window_get_dataset (window) != NULL;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static GtkWidget *
-find_widget (GtkWidget  *root,
-             GType       type,
-             const char *css_class)
-{
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type) && (css_class == NULL || gtk_widget_has_css_class (c, css_class)))
-        return c;
-      if ((found = find_widget (c, type, css_class)) != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static GtkWidget *
@@ -142,45 +121,6 @@ set_query (DensitoWindow *window,
     }
   /* The entry waits search-delay before it reports a change. */
   spin (400);
-}
-
-static char *
-screenshot_path (const char *name)
-{
-  const char *dir = g_getenv ("DENSITO_SCREENSHOT_DIR");
-  return dir ? g_build_filename (dir, name, NULL) : NULL;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autofree char *path = screenshot_path (name);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer;
-  int w, h;
-
-  if (path == NULL)
-    return;
-  {
-    g_autofree char *dir = g_path_get_dirname (path);
-    g_mkdir_with_parents (dir, 0755);
-  }
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  if (node == NULL || renderer == NULL)
-    return;
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  gdk_texture_save_to_png (texture, path);
-  g_test_message ("screenshot: %s", path);
 }
 
 static void
