@@ -1920,6 +1920,21 @@ static void
 open_path_now (DensitoWindow *self,
                const char    *path);
 
+/* What was waiting for the unsaved edits: closing, or opening @path. */
+static void
+go_on (DensitoWindow *self,
+       AfterFlush     after,
+       const char    *path)
+{
+  if (after == AFTER_CLOSE)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else
+    open_path_now (self, path);
+}
+
 static void
 unsaved_response_cb (GtkDialog     *dialog,
                      int            response,
@@ -1943,13 +1958,7 @@ unsaved_response_cb (GtkDialog     *dialog,
   else
     return;
 
-  if (after == AFTER_CLOSE)
-    {
-      self->close_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
-    }
-  else
-    open_path_now (self, path);
+  go_on (self, after, path);
 }
 
 static void
@@ -1998,13 +2007,7 @@ flush_then (DensitoWindow *self,
       ask_unsaved (self, after, path);
       return;
     }
-  if (after == AFTER_CLOSE)
-    {
-      self->close_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
-    }
-  else
-    open_path_now (self, path);
+  go_on (self, after, path);
 }
 
 /* Editing actions */
