@@ -763,6 +763,10 @@ show_image (DensitoWindow *self,
   load->image = idx[index];
   load->width = img->width;
   load->height = img->height;
+  /* Its autosave is still being written: the worker may read the file
+   * before the save lands, so the saved stack is what shows (saved_cb). */
+  if (g_hash_table_contains (self->saving, GUINT_TO_POINTER (load->image)))
+    self->install_waiting = (int)load->image;
   run_image_load (self, load, self->image_cancellable, image_loaded_cb, show_image);
 }
 
@@ -1148,6 +1152,10 @@ install_stack (DensitoWindow *self,
   g_autoptr(DensitoEditStack) stack = NULL;
   gpointer kept = NULL;
 
+  /* Installed already, when its background save ended before the
+   * decode: that stack is newer than what the worker read. */
+  if (self->edits != NULL && self->stack_image == (int)load->image)
+    return;
   if (g_hash_table_contains (self->saving, GUINT_TO_POINTER (load->image)))
     {
       /* Its autosave is still being written: it shows once done. */
