@@ -2801,6 +2801,14 @@ write_state (DensitoWindow *self)
   json_builder_add_int_value (b, self->model ? densito_patient_model_get_total (self->model) : 0);
   json_builder_set_member_name (b, "selected");
   json_builder_add_string_value (b, selected ? selected : "");
+  /* The patient whose details and scan show: "selected" changes first,
+   * while the list is being filtered, and this one once the window has
+   * left (and autosaved) the previous patient. */
+  json_builder_set_member_name (b, "shown");
+  json_builder_add_string_value (b, self->dataset != NULL && self->current_row >= 0
+                                    ? densito_table_get_id (densito_dataset_get_table (self->dataset),
+                                                            (guint)self->current_row)
+                                    : "");
   json_builder_set_member_name (b, "image");
   json_builder_add_string_value (b, self->image_name ? self->image_name : "");
   json_builder_set_member_name (b, "error");

@@ -271,7 +271,9 @@ try:
         xdo("type", "--window", wid, "--delay", "0", "10004")
         at_kill = None
         if wait_switch:
-            at_kill = wait_for(lambda s: s["selected"] == "10004" and s["saving"] == 0, timeout=30)
+            # "shown" changes once the window has left 10003 and queued its
+            # autosave ("selected" may change before, while the list filters).
+            at_kill = wait_for(lambda s: s["shown"] == "10004" and s["saving"] == 0, timeout=30)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         new = open(sidecar, "rb").read()
@@ -292,7 +294,7 @@ try:
               f"{len(old)} -> {len(new)} bytes")
         if wait_switch:
             check("SIGKILL after the switch: autosave had written the edit", new != old,
-                  str(at_kill and {k: at_kill[k] for k in ("selected", "saving", "save_problem")}))
+                  str(at_kill and {k: at_kill[k] for k in ("selected", "shown", "saving", "save_problem")}))
         print(f"# SIGKILL {attempt}: the file was the {'new' if new != old else 'old'} version",
               file=sys.stderr)
 finally:
