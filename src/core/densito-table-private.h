@@ -101,7 +101,9 @@ struct _DensitoTable
   GMutex              id_index_lock;
   guint8             *duplicate;
 
-  /* Derived, one byte each per row. */
+  /* Derived, one byte each per row. These arrays are slices of one
+   * block (the first is its start) made for byte_cap rows. */
+  guint               byte_cap;
   guint8             *site_class[DENSITO_N_SITES];
   guint8             *klass;
   guint8             *deciding;
