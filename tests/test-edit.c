@@ -632,6 +632,104 @@ test_changed_signal (Fixture       *f,
   g_assert_cmpuint (f->changed, ==, 9);
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean   ok;
+  GError    *error;
+} SaveWait;
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  SaveWait *w = data;
+
+  w->ok = densito_edit_stack_save_finish (DENSITO_EDIT_STACK (source), result, &w->error);
+  g_main_loop_quit (w->loop);
+}
+
+/* Waits for a save started with densito_edit_stack_save_async(). */
+static void
+wait_save (SaveWait *w)
+{
+  g_main_loop_run (w->loop);
+  g_assert_no_error (w->error);
+  g_assert_true (w->ok);
+}
+
+static double
+disk_cx (Fixture *f,
+         guint    i)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoSidecar) disk = densito_sidecar_load (f->image, NULL, W, H, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return densito_sidecar_get_roi (disk, i)->box.cx;
+}
+
+/* A save runs in a worker from a snapshot: edits made before it ends stay
+ * unsaved (a drag that goes on, undo and a new edit at the same depth),
+ * and the file holds what the snapshot held. */
+static void
+test_save_async_edits (Fixture       *f,
+                       gconstpointer  data)
+{
+  SaveWait w = { g_main_loop_new (NULL, FALSE), FALSE, NULL };
+  DensitoBox b = roi_at (f, 0)->box;
+  double x0 = b.cx;
+  guint merge = densito_edit_stack_new_merge_id (f->stack);
+  guint64 generation;
+
+  /* A drag: saved midway, it goes on while the file is written. */
+  b.cx = x0 + 5;
+  densito_edit_stack_set_box (f->stack, 0, &b, merge);
+  generation = densito_edit_stack_get_generation (f->stack);
+  densito_edit_stack_save_async (f->stack, NULL, saved_cb, &w);
+  b.cx = x0 + 8;
+  densito_edit_stack_set_box (f->stack, 0, &b, merge);
+  g_assert_cmpuint (densito_edit_stack_get_generation (f->stack), !=, generation);
+  wait_save (&w);
+  g_assert_cmpfloat (disk_cx (f, 0), ==, x0 + 5);
+  g_assert_cmpfloat (roi_at (f, 0)->box.cx, ==, x0 + 8);
+  g_assert_true (densito_edit_stack_is_modified (f->stack));
+  /* The merged drag is one step, whose state was never written. */
+  g_assert_cmpuint (densito_edit_stack_get_depth (f->stack), ==, 1);
+
+  /* Saved again with nothing going on: the file follows, nothing unsaved;
+   * the file saved last is the one checked for other writers. */
+  densito_edit_stack_save_async (f->stack, NULL, saved_cb, &w);
+  wait_save (&w);
+  g_assert_false (densito_edit_stack_is_modified (f->stack));
+  g_assert_cmpfloat (disk_cx (f, 0), ==, x0 + 8);
+
+  /* Undo and another edit at the same depth while it is written: the
+   * depth is the one saved, the state is not. */
+  b.cx = x0 + 20;
+  densito_edit_stack_set_box (f->stack, 0, &b, 0);
+  densito_edit_stack_save_async (f->stack, NULL, saved_cb, &w);
+  densito_edit_stack_undo (f->stack);
+  b.cx = x0 + 30;
+  densito_edit_stack_set_box (f->stack, 0, &b, 0);
+  g_assert_cmpuint (densito_edit_stack_get_depth (f->stack), ==, 2);
+  wait_save (&w);
+  g_assert_cmpfloat (disk_cx (f, 0), ==, x0 + 20);
+  g_assert_true (densito_edit_stack_is_modified (f->stack));
+
+  /* Undo while it is written, then redo back to the written state. */
+  densito_edit_stack_save_async (f->stack, NULL, saved_cb, &w);
+  densito_edit_stack_undo (f->stack);
+  wait_save (&w);
+  g_assert_cmpfloat (disk_cx (f, 0), ==, x0 + 30);
+  g_assert_true (densito_edit_stack_is_modified (f->stack));
+  densito_edit_stack_redo (f->stack);
+  g_assert_false (densito_edit_stack_is_modified (f->stack));
+
+  g_main_loop_unref (w.loop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -651,6 +749,7 @@ main (int   argc,
   ADD ("/edit/shared-border", test_shared_border);
   ADD ("/edit/cancel-drag", test_cancel_drag);
   ADD ("/edit/changed-signal", test_changed_signal);
+  ADD ("/edit/save-async-edits", test_save_async_edits);
 #undef ADD
 
   return g_test_run ();

@@ -100,8 +100,9 @@ struct _DensitoWindow
   GHashTable           *kept;           /* image index -> DensitoEditStack */
   GHashTable           *saving;         /* image index -> DensitoEditStack written in a worker */
   int                   install_waiting; /* shown image whose stack is still being written, or -1 */
-  gboolean              close_after_saves;
-  char                 *open_after_saves;
+  int                   after_saves;    /* AfterFlush + 1 waiting for the saves under way, or 0 */
+  char                 *after_saves_path;
+  gboolean              after_saves_save; /* and whether it saves what is unsaved then */
   int                   banner_image;   /* the image the save banner is about, or -1 */
   gboolean              banner_conflict;
   char                 *save_error;     /* the last save problem shown, for tests */
@@ -1234,7 +1235,6 @@ show_save_banner (DensitoWindow *self,
   self->banner_image = image;
   self->banner_conflict = conflict;
   g_free (self->save_error);
-  g_free (self->open_after_saves);
   self->save_error = g_strdup (text);
   gtk_label_set_text (self->save_banner_label, text);
   gtk_widget_set_visible (self->reload_theirs_button, conflict);
@@ -1248,11 +1248,6 @@ show_save_banner (DensitoWindow *self,
   write_state (self);
 }
 
-/* Saves @stack (atomically, through the core). A sidecar is a few
- * kilobytes, written with one fsync: measured at a few milliseconds, so it
- * runs here, where the edits cannot change under it. On failure the edits
- * stay in memory (in self->kept when the image is not shown) and a banner
- * says why. */
 /* Edited shapes make the review "corrected" (the operator changed what
  * the scanner drew); an exclusion stays. */
 static void
@@ -1292,8 +1287,9 @@ finish_save (DensitoWindow    *self,
       return FALSE;
     }
 
-  densito_edit_stack_mark_saved (stack);
-  g_hash_table_remove (self->kept, GUINT_TO_POINTER (image));
+  /* The core marked saved the state that was written. */
+  if (!densito_edit_stack_is_modified (stack))
+    g_hash_table_remove (self->kept, GUINT_TO_POINTER (image));
   if (self->banner_image == (int)image)
     hide_save_banner (self);
   sync_facts (self, stack);
@@ -1302,38 +1298,9 @@ finish_save (DensitoWindow    *self,
   return TRUE;
 }
 
-/* Saves here, for Ctrl+S and closing: the shown stack could otherwise
- * change while a worker writes it. */
-static gboolean
-save_stack (DensitoWindow    *self,
-            DensitoEditStack *stack)
-{
-  g_autoptr(GError) error = NULL;
-
-  prepare_save (stack);
-  densito_sidecar_save (densito_edit_stack_get_sidecar (stack), NULL, &error);
-  return finish_save (self, stack, error);
-}
-
-static void open_path_now (DensitoWindow *self,
-                           const char    *path);
-
-static void
-save_thread (GTask        *task,
-             gpointer      source,
-             gpointer      data,
-             GCancellable *cancellable)
-{
-  DensitoEditStack *stack = data;
-  GError *error = NULL;
-
-  /* Only the sidecar: the stack's "changed" signal belongs to the main
-   * thread, and nothing else touches a stack while it is in self->saving. */
-  if (densito_sidecar_save (densito_edit_stack_get_sidecar (stack), cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
+static void go_on_after_saves (DensitoWindow    *self);
+static void save_stack        (DensitoWindow    *self,
+                               DensitoEditStack *stack);
 
 static void
 saved_cb (GObject      *source,
@@ -1341,14 +1308,19 @@ saved_cb (GObject      *source,
           gpointer      user_data)
 {
   g_autoptr(DensitoWindow) self = user_data;
-  g_autoptr(DensitoEditStack) stack = g_object_ref (g_task_get_task_data (G_TASK (result)));
+  DensitoEditStack *stack = DENSITO_EDIT_STACK (source);
   g_autoptr(GError) error = NULL;
   guint image = stack_image (stack);
+  gboolean again;
 
-  g_task_propagate_boolean (G_TASK (result), &error);
+  /* Applied to the stack (on this thread) even when the window is gone. */
+  densito_edit_stack_save_finish (stack, result, &error);
   if (self->saving == NULL)
     return;     /* the window is gone; the file is written (or not) all the same */
+  /* Keeps the stack alive until this callback is done with it. */
+  g_object_ref (stack);
   g_hash_table_remove (self->saving, GUINT_TO_POINTER (image));
+  again = GPOINTER_TO_INT (g_object_steal_data (G_OBJECT (stack), "densito-save-again"));
   finish_save (self, stack, error);
 
   /* Came back to this image while it was written: show it now. */
@@ -1359,45 +1331,44 @@ saved_cb (GObject      *source,
       install_existing (self, stack);
     }
 
+  /* Saved again (Ctrl+S, or leaving it) while it was written: the edits
+   * made meanwhile go now. */
+  if (again && error == NULL && densito_edit_stack_is_modified (stack))
+    save_stack (self, stack);
+
   if (g_hash_table_size (self->saving) == 0)
-    {
-      if (self->close_after_saves)
-        {
-          self->close_after_saves = FALSE;
-          gtk_window_close (GTK_WINDOW (self));
-        }
-      else if (self->open_after_saves != NULL)
-        {
-          g_autofree char *path = g_steal_pointer (&self->open_after_saves);
-          densito_window_open_path (self, path);
-        }
-    }
+    go_on_after_saves (self);
   write_state (self);
+  g_object_unref (stack);
 }
 
-/* Autosave of an image that is no longer shown: one fsync'd file, written
- * in a worker (measured 10 ms on average, up to 40 ms on a busy disk). */
+/* Every save: the review follows the edits here; a worker writes what the
+ * stack holds now (one fsync'd file: measured 2-12 ms, more on a busy
+ * disk), while editing goes on; saved_cb marks saved what was written.
+ * A stack that is being written is written again once that ends. */
 static void
-save_in_background (DensitoWindow    *self,
-                    DensitoEditStack *stack)
+save_stack (DensitoWindow    *self,
+            DensitoEditStack *stack)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, saved_cb, g_object_ref (self));
+  guint image = stack_image (stack);
 
+  if (g_hash_table_lookup (self->saving, GUINT_TO_POINTER (image)) == stack)
+    {
+      g_object_set_data (G_OBJECT (stack), "densito-save-again", GINT_TO_POINTER (TRUE));
+      return;
+    }
   prepare_save (stack);
-  g_hash_table_replace (self->saving, GUINT_TO_POINTER (stack_image (stack)), g_object_ref (stack));
-  g_task_set_source_tag (task, save_in_background);
-  g_task_set_task_data (task, g_object_ref (stack), g_object_unref);
-  g_task_run_in_thread (task, save_thread);
+  g_hash_table_replace (self->saving, GUINT_TO_POINTER (image), g_object_ref (stack));
+  densito_edit_stack_save_async (stack, NULL, saved_cb, g_object_ref (self));
 }
 
-/* Saves the shown image and every kept one; TRUE when all are on disk. */
-static gboolean
+/* Saves the shown image and every kept one. */
+static void
 save_all (DensitoWindow *self)
 {
   g_autoptr(GPtrArray) stacks = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer value;
-  gboolean ok = TRUE;
 
   if (self->edits != NULL && densito_edit_stack_is_modified (self->edits))
     g_ptr_array_add (stacks, g_object_ref (self->edits));
@@ -1409,11 +1380,10 @@ save_all (DensitoWindow *self)
       DensitoEditStack *stack = g_ptr_array_index (stacks, i);
 
       if (densito_edit_stack_is_modified (stack))
-        ok = save_stack (self, stack) && ok;
+        save_stack (self, stack);
       else
         g_hash_table_remove (self->kept, GUINT_TO_POINTER (stack_image (stack)));
     }
-  return ok;
 }
 
 /* Before another image shows: autosave (or keep the edits in memory when
@@ -1434,7 +1404,7 @@ leave_image (DensitoWindow *self)
   if (densito_edit_stack_is_modified (stack))
     {
       if (self->autosave)
-        save_in_background (self, stack);
+        save_stack (self, stack);
       else
         g_hash_table_replace (self->kept, GUINT_TO_POINTER (stack_image (stack)), g_object_ref (stack));
     }
@@ -1922,7 +1892,8 @@ typedef enum
 
 static void flush_then (DensitoWindow *self,
                         AfterFlush     after,
-                        const char    *path);
+                        const char    *path,
+                        gboolean       save);
 
 static void
 open_path_now (DensitoWindow *self,
@@ -1943,6 +1914,32 @@ go_on (DensitoWindow *self,
     open_path_now (self, path);
 }
 
+/* @after waits until the saves under way are written; then @save saves
+ * what is still unsaved (once), and what cannot be saved is asked about. */
+static void
+wait_for_saves (DensitoWindow *self,
+                AfterFlush     after,
+                const char    *path,
+                gboolean       save)
+{
+  self->after_saves = (int)after + 1;
+  g_free (self->after_saves_path);
+  self->after_saves_path = g_strdup (path);
+  self->after_saves_save = save;
+}
+
+/* Every save is written: what waited goes on. */
+static void
+go_on_after_saves (DensitoWindow *self)
+{
+  g_autofree char *path = g_steal_pointer (&self->after_saves_path);
+  int after = self->after_saves;
+
+  self->after_saves = 0;
+  if (after != 0)
+    flush_then (self, (AfterFlush)(after - 1), path, self->after_saves_save);
+}
+
 static void
 unsaved_response_cb (GtkDialog     *dialog,
                      int            response,
@@ -1952,21 +1949,16 @@ unsaved_response_cb (GtkDialog     *dialog,
   g_autofree char *path = g_strdup (g_object_get_data (G_OBJECT (dialog), "path"));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      if (!save_all (self))
-        return;     /* the banner says why; nothing is lost */
-    }
-  else if (response == GTK_RESPONSE_REJECT)
+  if (response == GTK_RESPONSE_REJECT)
     {
       g_hash_table_remove_all (self->kept);
       if (self->edits != NULL)
         densito_edit_stack_mark_saved (self->edits);
     }
-  else
+  else if (response != GTK_RESPONSE_ACCEPT)
     return;
 
-  go_on (self, after, path);
+  flush_then (self, after, path, response == GTK_RESPONSE_ACCEPT);
 }
 
 static void
@@ -2001,15 +1993,31 @@ ask_unsaved (DensitoWindow *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* With autosave, saves everything and goes on; what cannot be saved, or
- * everything when autosave is off, is asked about first. */
+/* Closing and opening another dataset come here: the saves under way are
+ * written first; then, with @save (autosave, or the dialog's Save), the
+ * unsaved edits are saved in the same workers and waited for; what is
+ * still unsaved after that (a failed save, or autosave off) is asked
+ * about. Nothing is dropped without that question. */
 static void
 flush_then (DensitoWindow *self,
             AfterFlush     after,
-            const char    *path)
+            const char    *path,
+            gboolean       save)
 {
-  if (any_unsaved (self) && self->autosave)
-    save_all (self);
+  if (g_hash_table_size (self->saving) > 0)
+    {
+      wait_for_saves (self, after, path, save);
+      return;
+    }
+  if (save && any_unsaved (self))
+    {
+      save_all (self);
+      if (g_hash_table_size (self->saving) > 0)
+        {
+          wait_for_saves (self, after, path, FALSE);
+          return;
+        }
+    }
   if (any_unsaved (self))
     {
       ask_unsaved (self, after, path);
@@ -2722,13 +2730,7 @@ densito_window_open_path (DensitoWindow *self,
 
   /* Unsaved edits of the open dataset are saved (or asked about) first,
    * once the autosaves under way are written. */
-  if (g_hash_table_size (self->saving) > 0)
-    {
-      g_free (self->open_after_saves);
-      self->open_after_saves = g_strdup (path);
-      return;
-    }
-  flush_then (self, AFTER_OPEN, path);
+  flush_then (self, AFTER_OPEN, path, self->autosave);
 }
 
 static void
@@ -3060,21 +3062,12 @@ densito_window_close_request (GtkWindow *window)
   DensitoWindow *self = DENSITO_WINDOW (window);
   int width, height;
 
-  /* Never lose work: autosave, or ask when it is off or a save failed. */
-  if (g_hash_table_size (self->saving) > 0)
+  /* Never lose work: autosave, or ask when it is off or a save failed;
+   * the saves under way are written first (flush_then closes again). */
+  if (g_hash_table_size (self->saving) > 0 || (!self->close_confirmed && any_unsaved (self)))
     {
-      self->close_after_saves = TRUE;     /* saved_cb closes again */
+      flush_then (self, AFTER_CLOSE, NULL, self->autosave);
       return TRUE;
-    }
-  if (!self->close_confirmed)
-    {
-      if (any_unsaved (self) && self->autosave)
-        save_all (self);
-      if (any_unsaved (self))
-        {
-          ask_unsaved (self, AFTER_CLOSE, NULL);
-          return TRUE;
-        }
     }
 
   gtk_window_get_default_size (window, &width, &height);
@@ -3187,6 +3180,7 @@ densito_window_finalize (GObject *object)
   g_free (self->last_error);
   g_free (self->last_query);
   g_free (self->save_error);
+  g_free (self->after_saves_path);
 
   G_OBJECT_CLASS (densito_window_parent_class)->finalize (object);
 }

@@ -6,8 +6,10 @@
  * Undo and redo for the edits of one image's sidecar. Every command keeps
  * whole copies of the ROI before and after, so undo restores coordinates
  * and provenance bit for bit. A drag sends many small moves with one
- * merge id; they become one command. The position that was last saved is
- * remembered, so whether there are unsaved changes is always known.
+ * merge id; they become one command. Each state has a generation (the
+ * serial of the last applied command, which a merge renews); the one last
+ * saved is remembered, so whether there are unsaved changes is always
+ * known, also when a save in a worker ends after more edits.
  */
 #include "config.h"
 
@@ -35,6 +37,7 @@ typedef struct
   DensitoReview  review_before;
   DensitoReview  review_after;
   guint          merge_id;
+  guint64        serial;     /* the generation of the state after it */
 } Edit;
 
 struct _DensitoEditStack
@@ -43,7 +46,8 @@ struct _DensitoEditStack
   DensitoSidecar *sidecar;
   GPtrArray      *edits;
   guint           position;     /* edits[0..position) are applied */
-  gint64          saved;        /* position at the last save; -1 when unreachable */
+  guint64         saved;        /* the generation last saved; 0 is the state as loaded */
+  guint64         last_serial;
   guint           last_merge_id;
 };
 
@@ -171,17 +175,15 @@ densito_edit_stack_get_sidecar (DensitoEditStack *self)
   return self->sidecar;
 }
 
-/* Drops the redo branch and appends @edit, which is already applied. */
+/* Drops the redo branch (a saved state in it is never reached again) and
+ * appends @edit, which is already applied. */
 static void
 push (DensitoEditStack *self,
       Edit             *edit)
 {
   if (self->position < self->edits->len)
-    {
-      if (self->saved > (gint64)self->position)
-        self->saved = -1;
-      g_ptr_array_set_size (self->edits, self->position);
-    }
+    g_ptr_array_set_size (self->edits, self->position);
+  edit->serial = ++self->last_serial;
   g_ptr_array_add (self->edits, edit);
   self->position++;
 }
@@ -323,9 +325,11 @@ modify (DensitoEditStack *self,
   if (n == 0)
     return;
 
-  /* A continuous drag: fold into the last command, whose "before" stays. */
+  /* A continuous drag: fold into the last command, whose "before" stays;
+   * not into a saved state, which undo must reach. The state is new: a
+   * save of the old one under way does not make it saved. */
   if (merge_id != 0 && last != NULL && last->kind == EDIT_MODIFY && last->merge_id == merge_id &&
-      same_positions (last, indices, n) && self->saved != (gint64)self->position)
+      same_positions (last, indices, n) && self->saved != last->serial)
     {
       for (guint k = 0; k < n; k++)
         {
@@ -333,6 +337,7 @@ modify (DensitoEditStack *self,
           densito_roi_free (last->after[k]);
           last->after[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, indices[k]));
         }
+      last->serial = ++self->last_serial;
       emit_changed (self);
       return;
     }
@@ -462,9 +467,8 @@ densito_edit_stack_cancel_merge (DensitoEditStack *self,
     return FALSE;
   for (guint k = 0; k < last->n; k++)
     densito_sidecar_replace_roi (self->sidecar, last->positions[k], last->before[k]);
-  /* The file on disk may hold the drag's boxes if it was saved midway. */
-  if (self->saved == (gint64)self->position)
-    self->saved = -1;
+  /* The file on disk may hold the drag's boxes if it was saved midway:
+   * then its generation is gone with it, and the stack stays modified. */
   g_ptr_array_set_size (self->edits, --self->position);
   emit_changed (self);
   return TRUE;
@@ -550,19 +554,50 @@ densito_edit_stack_redo (DensitoEditStack *self)
   return TRUE;
 }
 
+/**
+ * densito_edit_stack_get_generation:
+ *
+ * Returns: an id of the current state: it changes with every edit, undo
+ *   and redo, and comes back when undo or redo return to a state
+ */
+guint64
+densito_edit_stack_get_generation (DensitoEditStack *self)
+{
+  g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), 0);
+
+  if (self->position == 0)
+    return 0;
+  return ((Edit *)g_ptr_array_index (self->edits, self->position - 1))->serial;
+}
+
 gboolean
 densito_edit_stack_is_modified (DensitoEditStack *self)
 {
   g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), FALSE);
-  return self->saved != (gint64)self->position;
+  return self->saved != densito_edit_stack_get_generation (self);
+}
+
+/**
+ * densito_edit_stack_mark_saved_at:
+ * @generation: what densito_edit_stack_get_generation() returned when the
+ *   saved snapshot was taken
+ *
+ * Records that the file holds that state: edits made since stay unsaved.
+ */
+void
+densito_edit_stack_mark_saved_at (DensitoEditStack *self,
+                                  guint64           generation)
+{
+  g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
+  self->saved = generation;
+  emit_changed (self);
 }
 
 void
 densito_edit_stack_mark_saved (DensitoEditStack *self)
 {
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
-  self->saved = self->position;
-  emit_changed (self);
+  densito_edit_stack_mark_saved_at (self, densito_edit_stack_get_generation (self));
 }
 
 gboolean
@@ -575,6 +610,87 @@ densito_edit_stack_save (DensitoEditStack  *self,
   if (!densito_sidecar_save (self->sidecar, cancellable, error))
     return FALSE;
   densito_edit_stack_mark_saved (self);
+  return TRUE;
+}
+
+/* A save in a worker: the snapshot and its generation, taken at the start. */
+typedef struct
+{
+  DensitoSidecarSnapshot *snapshot;
+  guint64                 generation;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  densito_sidecar_snapshot_free (data->snapshot);
+  g_free (data);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveData *data = task_data;
+  GError *error = NULL;
+
+  /* Only the snapshot: the stack and its sidecar stay on their thread. */
+  if (densito_sidecar_snapshot_write (data->snapshot, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * densito_edit_stack_save_async:
+ *
+ * Saves the sidecar as it is now, written in a worker thread: editing may
+ * go on meanwhile. Start one save of a stack at a time.
+ */
+void
+densito_edit_stack_save_async (DensitoEditStack    *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SaveData *data;
+
+  g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
+
+  data = g_new0 (SaveData, 1);
+  data->snapshot = densito_sidecar_snapshot_new (self->sidecar);
+  data->generation = densito_edit_stack_get_generation (self);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, densito_edit_stack_save_async);
+  g_task_set_task_data (task, data, (GDestroyNotify)save_data_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+/**
+ * densito_edit_stack_save_finish:
+ *
+ * Records what the save did in the sidecar (on the stack's thread) and,
+ * when it wrote, marks saved the state it wrote: edits made while it was
+ * written stay unsaved.
+ */
+gboolean
+densito_edit_stack_save_finish (DensitoEditStack  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  SaveData *data;
+
+  g_return_val_if_fail (DENSITO_IS_EDIT_STACK (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  data = g_task_get_task_data (G_TASK (result));
+  densito_sidecar_snapshot_apply (data->snapshot, self->sidecar);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  densito_edit_stack_mark_saved_at (self, data->generation);
   return TRUE;
 }
 

@@ -49,9 +49,19 @@ gboolean          densito_edit_stack_can_redo      (DensitoEditStack    *self);
 gboolean          densito_edit_stack_undo          (DensitoEditStack    *self);
 gboolean          densito_edit_stack_redo          (DensitoEditStack    *self);
 gboolean          densito_edit_stack_is_modified   (DensitoEditStack    *self);
+guint64           densito_edit_stack_get_generation (DensitoEditStack   *self);
 void              densito_edit_stack_mark_saved    (DensitoEditStack    *self);
+void              densito_edit_stack_mark_saved_at (DensitoEditStack    *self,
+                                                    guint64              generation);
 gboolean          densito_edit_stack_save          (DensitoEditStack    *self,
                                                     GCancellable        *cancellable,
+                                                    GError             **error);
+void              densito_edit_stack_save_async    (DensitoEditStack    *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean          densito_edit_stack_save_finish   (DensitoEditStack    *self,
+                                                    GAsyncResult        *result,
                                                     GError             **error);
 guint             densito_edit_stack_get_depth     (DensitoEditStack    *self);
 

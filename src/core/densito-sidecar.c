@@ -982,6 +982,19 @@ densito_to_json (DensitoSidecar *self,
   return d;
 }
 
+/* The document as text, as labelme writes it (two-space indent). */
+static char *
+generate (JsonNode *node,
+          gsize    *len)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_generator_set_root (gen, node);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  return json_generator_to_data (gen, len);
+}
+
 /**
  * densito_sidecar_to_data:
  *
@@ -991,7 +1004,6 @@ char *
 densito_sidecar_to_data (DensitoSidecar *self,
                          gsize          *len)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   JsonObject *root = json_object_new ();
   JsonArray *shapes = json_array_new ();
@@ -1084,24 +1096,7 @@ densito_sidecar_to_data (DensitoSidecar *self,
 
   json_array_unref (shapes);
   json_node_take_object (node, root);
-  json_generator_set_root (gen, node);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  return json_generator_to_data (gen, len);
-}
-
-static gboolean
-ensure_image_hash (DensitoSidecar *self)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-
-  if (self->image_sha256 != NULL)
-    return TRUE;
-  if (!g_file_get_contents (self->image_path, &data, &len, NULL))
-    return FALSE;
-  self->image_sha256 = sha256_hex (data, len);
-  return TRUE;
+  return generate (node, len);
 }
 
 /**
@@ -1141,13 +1136,95 @@ densito_sidecar_check_image_hash (DensitoSidecar  *self,
   return TRUE;
 }
 
+/* Saving: a snapshot of the document and of what was on disk is taken on
+ * the sidecar's thread; a worker writes it; what the write found (the
+ * file's new facts, another writer's version) is applied back on the
+ * sidecar's thread. The worker touches nothing but the snapshot. */
+struct _DensitoSidecarSnapshot
+{
+  gconstpointer  owner;            /* the sidecar, only compared */
+  char          *path;
+  char          *image_path;
+  char          *data;             /* the document */
+  gsize          len;
+  gboolean       needs_image_hash;
+
+  /* What was on disk when the sidecar was loaded or last saved. */
+  gboolean       on_disk;
+  goffset        disk_size;
+  gint64         disk_mtime_us;
+  GBytes        *disk_data;
+  char          *disk_sha256;
+  gboolean       keep_broken;      /* copy the unreadable file away first */
+
+  /* What the write did or found. */
+  gboolean       written;
+  gboolean       deleted;          /* someone else deleted the file */
+  char          *image_sha256;
+  char          *backup_path;
+  char          *theirs_data;
+  gsize          theirs_len;
+  JsonObject    *root;             /* the document written, parsed */
+  goffset        new_size;
+  gint64         new_mtime_us;
+};
+
+void
+densito_sidecar_snapshot_free (DensitoSidecarSnapshot *snapshot)
+{
+  if (snapshot == NULL)
+    return;
+  g_free (snapshot->path);
+  g_free (snapshot->image_path);
+  g_free (snapshot->data);
+  g_clear_pointer (&snapshot->disk_data, g_bytes_unref);
+  g_free (snapshot->disk_sha256);
+  g_free (snapshot->image_sha256);
+  g_free (snapshot->backup_path);
+  g_free (snapshot->theirs_data);
+  g_clear_pointer (&snapshot->root, json_object_unref);
+  g_free (snapshot);
+}
+
+/**
+ * densito_sidecar_snapshot_new:
+ *
+ * Takes what a save writes (the document as it is now) and what it
+ * checks (the file as it was loaded or last saved). Cheap, no I/O. Take
+ * one at a time: a second snapshot taken before the first is applied
+ * would see the first one's write as someone else's.
+ *
+ * Returns: (transfer full): for densito_sidecar_snapshot_write()
+ */
+DensitoSidecarSnapshot *
+densito_sidecar_snapshot_new (DensitoSidecar *self)
+{
+  DensitoSidecarSnapshot *snapshot;
+
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), NULL);
+
+  snapshot = g_new0 (DensitoSidecarSnapshot, 1);
+  snapshot->owner = self;
+  snapshot->path = g_strdup (self->path);
+  snapshot->image_path = g_strdup (self->image_path);
+  snapshot->data = densito_sidecar_to_data (self, &snapshot->len);
+  snapshot->needs_image_hash = self->image_sha256 == NULL;
+  snapshot->on_disk = self->on_disk;
+  snapshot->disk_size = self->disk_size;
+  snapshot->disk_mtime_us = self->disk_mtime_us;
+  snapshot->disk_data = self->disk_data ? g_bytes_ref (self->disk_data) : NULL;
+  snapshot->disk_sha256 = g_strdup (self->disk_sha256);
+  snapshot->keep_broken = self->broken && self->on_disk && self->backup_path == NULL;
+  return snapshot;
+}
+
 /* TRUE when the file on disk is still the one loaded or last saved. On a
  * change the other writer's bytes are kept for densito_sidecar_dup_theirs(). */
 static gboolean
-check_disk (DensitoSidecar  *self,
-            GError         **error)
+check_disk (DensitoSidecarSnapshot  *snapshot,
+            GError                 **error)
 {
-  g_autofree char *display = g_filename_display_name (self->path);
+  g_autofree char *display = g_filename_display_name (snapshot->path);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *data = NULL;
   gboolean exists = FALSE;
@@ -1156,47 +1233,44 @@ check_disk (DensitoSidecar  *self,
   gint64 mtime = 0;
   gsize len = 0;
 
-  if (!stat_file (self->path, &size, &mtime, &exists, &local_error))
+  if (!stat_file (snapshot->path, &size, &mtime, &exists, &local_error))
     {
       g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_WRITE,
                    _("%s: cannot check the file before saving: %s"), display, local_error->message);
       return FALSE;
     }
 
-  if (!exists && !self->on_disk)
+  if (!exists && !snapshot->on_disk)
     return TRUE;
   if (!exists)
     {
       g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT,
                    _("%s was deleted by someone else since it was opened; save again to write it anew"),
                    display);
-      self->on_disk = FALSE;
-      g_clear_pointer (&self->disk_sha256, g_free);
-      g_clear_pointer (&self->disk_data, g_bytes_unref);
+      snapshot->deleted = TRUE;
       return FALSE;
     }
 
-  if (!g_file_get_contents (self->path, &data, &len, &local_error))
+  if (!g_file_get_contents (snapshot->path, &data, &len, &local_error))
     {
       g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_WRITE,
                    _("%s: cannot check the file before saving: %s"), display, local_error->message);
       return FALSE;
     }
   /* Size, time and content must all be as they were. */
-  if (self->disk_data != NULL)
-    same = g_bytes_get_size (self->disk_data) == len &&
-           (len == 0 || memcmp (g_bytes_get_data (self->disk_data, NULL), data, len) == 0);
+  if (snapshot->disk_data != NULL)
+    same = g_bytes_get_size (snapshot->disk_data) == len &&
+           (len == 0 || memcmp (g_bytes_get_data (snapshot->disk_data, NULL), data, len) == 0);
   else
     {
       g_autofree char *hash = sha256_hex (data, len);
-      same = g_strcmp0 (hash, self->disk_sha256) == 0;
+      same = g_strcmp0 (hash, snapshot->disk_sha256) == 0;
     }
-  if (self->on_disk && size == self->disk_size && mtime == self->disk_mtime_us && same)
+  if (snapshot->on_disk && size == snapshot->disk_size && mtime == snapshot->disk_mtime_us && same)
     return TRUE;
 
-  g_free (self->theirs_data);
-  self->theirs_data = g_steal_pointer (&data);
-  self->theirs_len = len;
+  snapshot->theirs_data = g_steal_pointer (&data);
+  snapshot->theirs_len = len;
   g_set_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT,
                _("%s was changed by someone else since it was opened; your changes were not written"),
                display);
@@ -1204,13 +1278,13 @@ check_disk (DensitoSidecar  *self,
 }
 
 static gboolean
-keep_broken_copy (DensitoSidecar  *self,
-                  GError         **error)
+keep_broken_copy (DensitoSidecarSnapshot  *snapshot,
+                  GError                 **error)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
-  g_autofree char *backup = g_strdup_printf ("%s.broken-%s", self->path, stamp);
-  g_autoptr(GFile) from = g_file_new_for_path (self->path);
+  g_autofree char *backup = g_strdup_printf ("%s.broken-%s", snapshot->path, stamp);
+  g_autoptr(GFile) from = g_file_new_for_path (snapshot->path);
   g_autoptr(GFile) to = g_file_new_for_path (backup);
   g_autoptr(GError) local_error = NULL;
 
@@ -1222,43 +1296,70 @@ keep_broken_copy (DensitoSidecar  *self,
                      "overwritten: %s"), display, local_error->message);
       return FALSE;
     }
-  g_free (self->backup_path);
-  self->backup_path = g_steal_pointer (&backup);
+  snapshot->backup_path = g_steal_pointer (&backup);
   return TRUE;
 }
 
+/* Parses the document about to be written (it becomes the source of
+ * unknown keys), and on the first save records the image's SHA-256 in it,
+ * which needs the image read. */
+static void
+complete_document (DensitoSidecarSnapshot *snapshot)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *image = NULL;
+  JsonObject *root, *densito, *img;
+  gsize image_len;
+
+  if (!json_parser_load_from_data (parser, snapshot->data, (gssize)snapshot->len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  root = json_node_get_object (json_parser_get_root (parser));
+  snapshot->root = json_object_ref (root);
+  if (!snapshot->needs_image_hash ||
+      !g_file_get_contents (snapshot->image_path, &image, &image_len, NULL))
+    return;
+  snapshot->image_sha256 = sha256_hex (image, image_len);
+  densito = json_object_get_object_member (root, "densito");
+  img = densito ? json_object_get_object_member (densito, "image") : NULL;
+  if (img == NULL)
+    return;
+  json_object_set_string_member (img, "sha256", snapshot->image_sha256);
+  g_free (snapshot->data);
+  snapshot->data = generate (json_parser_get_root (parser), &snapshot->len);
+}
+
 /**
- * densito_sidecar_save:
+ * densito_sidecar_snapshot_write:
  *
- * Writes the sidecar atomically. Fails with %DENSITO_SIDECAR_ERROR_CONFLICT
- * when the file changed on disk since it was loaded (see
- * densito_sidecar_dup_theirs()), and with %DENSITO_SIDECAR_ERROR_READ_ONLY
- * when its folder cannot be written.
+ * Writes the snapshot atomically, in any thread. Fails with
+ * %DENSITO_SIDECAR_ERROR_CONFLICT when the file changed on disk since it
+ * was loaded (see densito_sidecar_dup_theirs() once applied), and with
+ * %DENSITO_SIDECAR_ERROR_READ_ONLY when its folder cannot be written.
+ * Apply it to the sidecar afterwards, whatever the outcome.
  */
 gboolean
-densito_sidecar_save (DensitoSidecar  *self,
-                      GCancellable    *cancellable,
-                      GError         **error)
+densito_sidecar_snapshot_write (DensitoSidecarSnapshot  *snapshot,
+                                GCancellable            *cancellable,
+                                GError                 **error)
 {
-  g_autofree char *data = NULL;
   g_autofree char *display = NULL;
   g_autoptr(GError) local_error = NULL;
-  gsize len;
   gboolean exists;
 
-  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), FALSE);
+  g_return_val_if_fail (snapshot != NULL, FALSE);
+  g_return_val_if_fail (!snapshot->written, FALSE);
 
-  if (!check_disk (self, error))
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (!check_disk (snapshot, error))
+    return FALSE;
+  if (snapshot->keep_broken && !keep_broken_copy (snapshot, error))
     return FALSE;
 
-  if (self->broken && self->on_disk && self->backup_path == NULL && !keep_broken_copy (self, error))
-    return FALSE;
-
-  ensure_image_hash (self);
-  data = densito_sidecar_to_data (self, &len);
-  display = g_filename_display_name (self->path);
-
-  if (!g_file_set_contents_full (self->path, data, (gssize)len,
+  complete_document (snapshot);
+  display = g_filename_display_name (snapshot->path);
+  if (!g_file_set_contents_full (snapshot->path, snapshot->data, (gssize)snapshot->len,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                  0644, &local_error))
     {
@@ -1274,25 +1375,86 @@ densito_sidecar_save (DensitoSidecar  *self,
       return FALSE;
     }
 
+  snapshot->written = TRUE;
+  snapshot->new_size = (goffset)snapshot->len;
+  if (!stat_file (snapshot->path, &snapshot->new_size, &snapshot->new_mtime_us, &exists, NULL))
+    snapshot->new_mtime_us = 0;
+  return TRUE;
+}
+
+/**
+ * densito_sidecar_snapshot_apply:
+ * @self: the sidecar the snapshot was taken of
+ *
+ * Records what densito_sidecar_snapshot_write() did: after a write, the
+ * file holds the snapshot (edits made since stay unsaved for the caller
+ * to track); after a conflict, the other writer's version is kept.
+ */
+void
+densito_sidecar_snapshot_apply (DensitoSidecarSnapshot *snapshot,
+                                DensitoSidecar         *self)
+{
+  g_return_if_fail (snapshot != NULL);
+  g_return_if_fail (DENSITO_IS_SIDECAR (self));
+  g_return_if_fail (snapshot->owner == (gconstpointer)self);
+
+  if (snapshot->image_sha256 != NULL && self->image_sha256 == NULL)
+    self->image_sha256 = g_strdup (snapshot->image_sha256);
+  if (snapshot->backup_path != NULL)
+    {
+      g_free (self->backup_path);
+      self->backup_path = g_steal_pointer (&snapshot->backup_path);
+    }
+  if (snapshot->theirs_data != NULL)
+    {
+      g_free (self->theirs_data);
+      self->theirs_data = g_steal_pointer (&snapshot->theirs_data);
+      self->theirs_len = snapshot->theirs_len;
+    }
+  if (snapshot->deleted)
+    {
+      self->on_disk = FALSE;
+      g_clear_pointer (&self->disk_sha256, g_free);
+      g_clear_pointer (&self->disk_data, g_bytes_unref);
+    }
+  if (!snapshot->written)
+    return;
+
   g_clear_pointer (&self->disk_sha256, g_free);
   g_clear_pointer (&self->disk_data, g_bytes_unref);
-  self->disk_data = g_bytes_new (data, len);
-  self->disk_size = (goffset)len;
-  if (!stat_file (self->path, &self->disk_size, &self->disk_mtime_us, &exists, NULL))
-    self->disk_mtime_us = 0;
+  self->disk_data = g_bytes_new (snapshot->data, snapshot->len);
+  self->disk_size = snapshot->new_size;
+  self->disk_mtime_us = snapshot->new_mtime_us;
   self->on_disk = TRUE;
   self->broken = FALSE;
-
   /* What was written is now what unknown keys come from. */
-  {
-    g_autoptr(JsonParser) parser = json_parser_new ();
-    if (json_parser_load_from_data (parser, data, (gssize)len, NULL))
-      {
-        g_clear_pointer (&self->root, json_object_unref);
-        self->root = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-      }
-  }
-  return TRUE;
+  if (snapshot->root != NULL)
+    {
+      g_clear_pointer (&self->root, json_object_unref);
+      self->root = g_steal_pointer (&snapshot->root);
+    }
+}
+
+/**
+ * densito_sidecar_save:
+ *
+ * Writes the sidecar atomically, here; see densito_sidecar_snapshot_write()
+ * for the errors.
+ */
+gboolean
+densito_sidecar_save (DensitoSidecar  *self,
+                      GCancellable    *cancellable,
+                      GError         **error)
+{
+  g_autoptr(DensitoSidecarSnapshot) snapshot = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (DENSITO_IS_SIDECAR (self), FALSE);
+
+  snapshot = densito_sidecar_snapshot_new (self);
+  ok = densito_sidecar_snapshot_write (snapshot, cancellable, error);
+  densito_sidecar_snapshot_apply (snapshot, self);
+  return ok;
 }
 
 /* Accessors */

@@ -108,6 +108,18 @@ DensitoSidecar    *densito_sidecar_load_from_data    (const char          *data,
 gboolean           densito_sidecar_save              (DensitoSidecar      *self,
                                                       GCancellable        *cancellable,
                                                       GError             **error);
+
+/* A save in three steps, for a worker thread: the snapshot is taken and
+ * applied on the sidecar's thread (no I/O), and written anywhere. */
+typedef struct _DensitoSidecarSnapshot DensitoSidecarSnapshot;
+
+DensitoSidecarSnapshot *densito_sidecar_snapshot_new   (DensitoSidecar         *self);
+gboolean           densito_sidecar_snapshot_write    (DensitoSidecarSnapshot *snapshot,
+                                                      GCancellable           *cancellable,
+                                                      GError                **error);
+void               densito_sidecar_snapshot_apply    (DensitoSidecarSnapshot *snapshot,
+                                                      DensitoSidecar         *self);
+void               densito_sidecar_snapshot_free     (DensitoSidecarSnapshot *snapshot);
 char              *densito_sidecar_to_data           (DensitoSidecar      *self,
                                                       gsize               *len);
 gboolean           densito_sidecar_check_image_hash  (DensitoSidecar      *self,
@@ -165,5 +177,6 @@ char              *densito_sidecar_path_for_image    (const char          *image
                                                       const char          *annotations_dir);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DensitoRoi, densito_roi_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DensitoSidecarSnapshot, densito_sidecar_snapshot_free)
 
 G_END_DECLS

@@ -358,6 +358,12 @@ wait_saved (DensitoWindow *window)
   wait_until (saves_done, window, 10000);
 }
 
+static gboolean
+window_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
 static DensitoSidecar *
 load_disk (const char *dir,
            const char *image)
@@ -475,6 +481,7 @@ test_edit_save_review (void)
 
   /* Ctrl+S's action writes it; an edited shape makes the review "corrected". */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   disk = load_disk (dir, "10003-1");
   g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (disk, 0)->box.cx, before.cx + 7, 1e-9);
   g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_CORRECTED);
@@ -489,6 +496,7 @@ test_edit_save_review (void)
   g_assert_false (densito_edit_stack_can_undo (stack));
   g_assert_true (densito_edit_stack_is_modified (stack));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   after_undo = read_text (dir, "10003-1.json");
   g_assert_cmpstr (after_undo, ==, original);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "0 / 53 images reviewed");
@@ -608,6 +616,7 @@ test_conflict (void)
   box.cy += 3;
   densito_edit_stack_set_box (stack, 0, &box, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "changed by someone else"));
   g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Reload Theirs"));
   g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Keep Mine as a Copy"));
@@ -622,6 +631,7 @@ test_conflict (void)
   g_clear_pointer (&now, g_free);
   g_assert_true (densito_edit_stack_is_modified (stack));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_true (g_file_get_contents (json, &now, NULL, NULL));
   g_assert_cmpstr (now, ==, theirs);
   g_clear_pointer (&now, g_free);
@@ -669,6 +679,7 @@ test_conflict (void)
   box.cx -= 5;
   densito_edit_stack_set_box (stack, 1, &box, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "changed by someone else"));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.reload-theirs", NULL);
   spin (300);
@@ -685,6 +696,7 @@ test_conflict (void)
   box.cx += 2;
   densito_edit_stack_set_box (stack, 0, &box, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_false (densito_edit_stack_is_modified (stack));
 
   /* A conflict found by the autosave of a scan that was left: the banner
@@ -761,6 +773,7 @@ test_save_error_and_autosave_off (void)
   box.width += 4;
   densito_edit_stack_set_box (stack, 0, &box, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "are kept in this window"));
   g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Try Again"));
   g_assert_true (densito_edit_stack_is_modified (stack));
@@ -771,6 +784,7 @@ test_save_error_and_autosave_off (void)
   g_assert_cmpint (g_unlink (imge), ==, 0);
   g_assert_cmpint (g_rename (moved, imge), ==, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_false (densito_edit_stack_is_modified (stack));
   {
     g_autoptr(DensitoSidecar) disk = load_disk (dir, "10003-1");
@@ -810,8 +824,9 @@ test_save_error_and_autosave_off (void)
   gtk_window_close (GTK_WINDOW (window));
   dialog = wait_dialog ("unsaved-dialog");
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  spin (100);
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  /* The save is written in a worker; the window closes once it is. */
+  wait_until (window_hidden, window, 10000);
+  g_assert_false (densito_window_is_saving (window));
   {
     g_autoptr(DensitoSidecar) disk = load_disk (dir, "10003-1");
     g_assert_cmpfloat_with_epsilon (densito_sidecar_get_roi (disk, 0)->box.width, box.width, 1e-9);
@@ -900,6 +915,7 @@ test_copy_previous (void)
     g_autofree char *json = g_build_filename (sample, "imge", "10014-1.json", NULL);
     g_assert_false (g_file_test (json, G_FILE_TEST_EXISTS));
     gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+    wait_saved (window);
     {
       g_autoptr(DensitoSidecar) disk = load_disk (dir, "10014-1");
       g_assert_cmpuint (densito_sidecar_get_n_rois (disk), ==, n);
@@ -960,10 +976,12 @@ test_save_read_only (void)
   box.cx += 1;
   densito_edit_stack_set_box (stack, 0, &box, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "cannot be written"));
   g_assert_true (densito_edit_stack_is_modified (stack));
   g_assert_cmpint (g_chmod (imge, 0755), ==, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
   g_assert_false (densito_edit_stack_is_modified (stack));
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
@@ -1004,6 +1022,70 @@ test_autosave_return (void)
   test_remove_tree (dir);
 }
 
+/* Ctrl+S writes in a worker: an edit made before the write lands stays
+ * unsaved (the title keeps its mark) and the file holds what was saved;
+ * Ctrl+S again while the first is written saves the rest once it lands. */
+static void
+test_save_while_editing (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  DensitoWindow *window;
+  DensitoEditStack *stack;
+  DensitoBox box;
+  double cx0;
+
+  window = open_window (sample);
+  set_query (window, "10003");
+  stack = wait_stack (window, "10003-1.png");
+  box = densito_sidecar_get_roi (densito_edit_stack_get_sidecar (stack), 1)->box;
+  cx0 = box.cx;
+
+  box.cx = cx0 + 4;
+  densito_edit_stack_set_box (stack, 1, &box, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_true (densito_window_is_saving (window));
+  box.cx = cx0 + 9;
+  densito_edit_stack_set_box (stack, 1, &box, 0);
+  wait_saved (window);
+  g_assert_true (densito_edit_stack_is_modified (stack));
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "• 10003-1.png"));
+  {
+    g_autoptr(DensitoSidecar) disk = load_disk (dir, "10003-1");
+    g_assert_cmpfloat (densito_sidecar_get_roi (disk, 1)->box.cx, ==, cx0 + 4);
+    /* The edit made the review "corrected", written with it. */
+    g_assert_cmpint (densito_sidecar_get_review (disk)->status, ==, DENSITO_REVIEW_CORRECTED);
+  }
+
+  /* Twice in a row: the second waits for the first, then writes. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  box.cx = cx0 + 12;
+  densito_edit_stack_set_box (stack, 1, &box, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  wait_saved (window);
+  g_assert_false (densito_edit_stack_is_modified (stack));
+  g_assert_null (find_label_with (GTK_WIDGET (window), "• 10003-1.png"));
+  {
+    g_autoptr(DensitoSidecar) disk = load_disk (dir, "10003-1");
+    g_assert_cmpfloat (densito_sidecar_get_roi (disk, 1)->box.cx, ==, cx0 + 12);
+  }
+  /* No conflict with its own writes. */
+  g_assert_null (find_label_with (GTK_WIDGET (window), "someone else"));
+
+  /* Closing right after an edit: the autosave is written, then it closes. */
+  box.cx = cx0 + 15;
+  densito_edit_stack_set_box (stack, 1, &box, 0);
+  g_object_ref (window);
+  gtk_window_close (GTK_WINDOW (window));
+  wait_until (window_hidden, window, 10000);
+  {
+    g_autoptr(DensitoSidecar) disk = load_disk (dir, "10003-1");
+    g_assert_cmpfloat (densito_sidecar_get_roi (disk, 1)->box.cx, ==, cx0 + 15);
+  }
+  g_object_unref (window);
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1021,6 +1103,7 @@ main (int    argc,
   g_test_add_func ("/window/conflict", test_conflict);
   g_test_add_func ("/window/copy-previous", test_copy_previous);
   g_test_add_func ("/window/autosave-return", test_autosave_return);
+  g_test_add_func ("/window/save-while-editing", test_save_while_editing);
   g_test_add_func ("/window/save-error-autosave-off", test_save_error_and_autosave_off);
   g_test_add_func ("/window/save-read-only", test_save_read_only);
 
