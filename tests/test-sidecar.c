@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "densito-dataset.h"
 #include "densito-edit-stack.h"
 #include "densito-sidecar.h"
 #include "densito-vocabulary.h"
@@ -705,6 +706,114 @@ test_vocabulary (void)
   g_assert_null (densito_vocabulary_lookup ("my-box"));
 }
 
+static guint
+image_named (DensitoDataset *dataset,
+             const char     *name)
+{
+  DensitoImageIndex *images = densito_dataset_get_images (dataset);
+
+  for (guint i = 0; i < densito_image_index_get_n_images (images); i++)
+    if (g_strcmp0 (densito_image_index_get_image (images, i)->name, name) == 0)
+      return i;
+  g_assert_not_reached ();
+}
+
+/* The dataset's counts follow saves: a scan's first sidecar counts among
+ * the images with one, an unreadable one that a save replaces no longer
+ * counts as broken, and a sidecar deleted by someone else stops counting. */
+static void
+test_dataset_counts (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *png1 = NULL, *png2 = NULL, *png3 = NULL;
+  g_autoptr(DensitoDataset) dataset = NULL;
+  g_autoptr(GError) error = NULL;
+  DensitoAnnotationCounts c;
+  DensitoBox box = { 50, 60, 40, 20, 0 };
+  guint i1, i2, i3;
+
+  g_free (test_write_file (dir, "osteo.csv", "IDENTIFIER1,SPINE_TSCORE,SEX\n10001,-2.6,F\n10002,-1.2,M\n"
+                                             "10003,0.1,F\n", -1));
+  png1 = test_write_png (dir, "imge/10001-1.png", 100, 100, FALSE);
+  png2 = test_write_png (dir, "imge/10002-1.png", 100, 100, FALSE);
+  png3 = test_write_png (dir, "imge/10003-1.png", 100, 100, FALSE);
+  g_free (test_write_file (dir, "imge/10001-1.json",
+                           "{\"shapes\": [{\"label\": \"neck\", \"points\": [[10, 10], [59, 25]], "
+                           "\"shape_type\": \"rectangle\"}]}", -1));
+  g_free (test_write_file (dir, "imge/10003-1.json", "{ broken", -1));
+  dataset = densito_dataset_open (dir, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  i1 = image_named (dataset, "10001-1.png");
+  i2 = image_named (dataset, "10002-1.png");
+  i3 = image_named (dataset, "10003-1.png");
+  densito_dataset_get_annotation_counts (dataset, &c);
+  g_assert_cmpuint (c.with_sidecar, ==, 2);
+  g_assert_cmpuint (c.broken, ==, 1);
+  g_assert_cmpuint (c.rois, ==, 1);
+
+  /* 10002-1 gets its first sidecar through an edit and a save. */
+  {
+    g_autofree char *path = densito_dataset_dup_sidecar_path (dataset, i2);
+    g_autoptr(DensitoSidecar) sidecar = densito_sidecar_load (png2, path, 100, 100, NULL, NULL, &error);
+    g_autoptr(DensitoEditStack) stack = densito_edit_stack_new (sidecar);
+    g_autoptr(DensitoRoi) roi = densito_roi_new_box ("neck", &box, DENSITO_SOURCE_OPERATOR);
+
+    g_assert_no_error (error);
+    densito_edit_stack_add (stack, roi);
+    densito_edit_stack_set_review (stack, DENSITO_REVIEW_CORRECTED, NULL);
+    /* Edited, not saved: the facts follow, the file does not exist yet. */
+    densito_dataset_update_image_sidecar (dataset, i2, sidecar);
+    densito_dataset_get_annotation_counts (dataset, &c);
+    g_assert_cmpuint (c.with_sidecar, ==, 2);
+    g_assert_cmpuint (c.rois, ==, 2);
+    g_assert_cmpuint (c.review[DENSITO_REVIEW_CORRECTED], ==, 1);
+    g_assert_true (densito_edit_stack_save (stack, NULL, &error));
+    g_assert_no_error (error);
+    densito_dataset_update_image_sidecar (dataset, i2, sidecar);
+    densito_dataset_update_image_sidecar (dataset, i2, sidecar);    /* twice counts once */
+    densito_dataset_get_annotation_counts (dataset, &c);
+    g_assert_cmpuint (c.with_sidecar, ==, 3);
+    g_assert_cmpuint (c.rois, ==, 2);
+    g_assert_cmpuint (c.review[DENSITO_REVIEW_CORRECTED], ==, 1);
+    g_assert_cmpuint (c.review[DENSITO_REVIEW_UNREVIEWED], ==, 2);
+  }
+
+  /* The broken one is replaced by a save (a .broken copy is kept). */
+  {
+    g_autofree char *path = densito_dataset_dup_sidecar_path (dataset, i3);
+    g_autoptr(DensitoSidecar) sidecar = densito_sidecar_load (png3, path, 100, 100, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (densito_sidecar_is_broken (sidecar));
+    g_assert_true (densito_sidecar_save (sidecar, NULL, &error));
+    g_assert_no_error (error);
+    densito_dataset_update_image_sidecar (dataset, i3, sidecar);
+    densito_dataset_get_annotation_counts (dataset, &c);
+    g_assert_cmpuint (c.with_sidecar, ==, 3);
+    g_assert_cmpuint (c.broken, ==, 0);
+  }
+
+  /* Someone else deletes 10001-1's sidecar; a save finds out. */
+  {
+    g_autofree char *path = densito_dataset_dup_sidecar_path (dataset, i1);
+    g_autoptr(DensitoSidecar) sidecar = densito_sidecar_load (png1, path, 100, 100, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (g_unlink (path), ==, 0);
+    g_assert_false (densito_sidecar_save (sidecar, NULL, &error));
+    g_assert_error (error, DENSITO_SIDECAR_ERROR, DENSITO_SIDECAR_ERROR_CONFLICT);
+    g_clear_error (&error);
+    g_assert_null (densito_sidecar_dup_theirs (sidecar));
+    densito_dataset_update_image_sidecar (dataset, i1, sidecar);
+    densito_dataset_get_annotation_counts (dataset, &c);
+    g_assert_cmpuint (c.with_sidecar, ==, 2);
+    /* Its shape is still in memory, to be saved anew. */
+    g_assert_cmpuint (c.rois, ==, 2);
+  }
+
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -714,6 +823,7 @@ main (int    argc,
   g_test_add_func ("/sidecar/path-for-image", test_path_for_image);
   g_test_add_func ("/sidecar/polygon-recognition", test_polygon_recognition);
   g_test_add_func ("/sidecar/vocabulary", test_vocabulary);
+  g_test_add_func ("/sidecar/dataset-counts", test_dataset_counts);
   g_test_add ("/sidecar/round-trip", Fixture, NULL, fixture_set_up, test_round_trip, fixture_tear_down);
   g_test_add ("/sidecar/idempotent-save", Fixture, NULL, fixture_set_up, test_idempotent_save, fixture_tear_down);
   g_test_add ("/sidecar/unknown-keys", Fixture, NULL, fixture_set_up, test_unknown_keys_survive, fixture_tear_down);

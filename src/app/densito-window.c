@@ -960,7 +960,7 @@ sync_facts (DensitoWindow    *self,
                  densito_sidecar_get_image_path (sidecar)) != 0)
     return;
   before = densito_dataset_get_image_review (self->dataset, image);
-  densito_dataset_update_image_annotation (self->dataset, image, now, densito_sidecar_get_n_rois (sidecar));
+  densito_dataset_update_image_sidecar (self->dataset, image, sidecar);
   if (before != now)
     {
       update_progress (self);
@@ -1778,12 +1778,13 @@ reload_from_disk (DensitoWindow *self,
    * the core kept from the failed save (no I/O here). */
   if (kept != NULL && (self->edits == NULL || self->stack_image != (int)image) && self->dataset != NULL)
     {
-      g_autoptr(DensitoSidecar) theirs = densito_sidecar_dup_theirs (densito_edit_stack_get_sidecar (kept));
+      DensitoSidecar *mine = densito_edit_stack_get_sidecar (kept);
+      g_autoptr(DensitoSidecar) theirs = densito_sidecar_dup_theirs (mine);
 
-      densito_dataset_update_image_annotation (self->dataset, image,
-                                               theirs ? densito_sidecar_get_review (theirs)->status
-                                                      : DENSITO_REVIEW_UNREVIEWED,
-                                               theirs ? densito_sidecar_get_n_rois (theirs) : 0);
+      /* None when they deleted it: then the scan has no sidecar. */
+      if (theirs == NULL)
+        theirs = densito_sidecar_new (densito_sidecar_get_image_path (mine), densito_sidecar_get_path (mine), 0, 0);
+      densito_dataset_update_image_sidecar (self->dataset, image, theirs);
       update_progress (self);
       if (self->model != NULL)
         densito_patient_model_refresh (self->model);

@@ -25,14 +25,24 @@ struct _DensitoDataset
   DensitoImageIndex  *images;
   DensitoDiagnostics *diagnostics;
   char               *annotations_dir;
-  /* Per image: review status and number of shapes of its sidecar. */
+  /* Per image: review status and number of shapes of its sidecar, and
+   * how it counts (IMAGE_*). */
   guint8             *image_review;
   guint              *image_rois;
+  guint8             *image_flags;
   DensitoAnnotationCounts annotation_counts;
   gboolean            annotations_read;
 };
 
 G_DEFINE_FINAL_TYPE (DensitoDataset, densito_dataset, G_TYPE_OBJECT)
+
+/* How an image's sidecar counts in DensitoAnnotationCounts. */
+enum
+{
+  IMAGE_SIDECAR    = 1 << 0,   /* a file exists: with_sidecar */
+  IMAGE_BROKEN     = 1 << 1,   /* it cannot be read: broken */
+  IMAGE_UNREADABLE = 1 << 2,   /* not even opened: in no review state */
+};
 
 static void
 densito_dataset_finalize (GObject *object)
@@ -46,6 +56,7 @@ densito_dataset_finalize (GObject *object)
   g_free (self->annotations_dir);
   g_free (self->image_review);
   g_free (self->image_rois);
+  g_free (self->image_flags);
 
   G_OBJECT_CLASS (densito_dataset_parent_class)->finalize (object);
 }
@@ -231,6 +242,7 @@ typedef struct
 {
   guint8                  *review;
   guint                   *rois;
+  guint8                  *flags;
   DensitoAnnotationCounts  counts;
   DensitoDiagnostics      *diagnostics;
 } Annotations;
@@ -240,6 +252,7 @@ annotations_free (Annotations *a)
 {
   g_free (a->review);
   g_free (a->rois);
+  g_free (a->flags);
   g_clear_object (&a->diagnostics);
   g_free (a);
 }
@@ -259,6 +272,7 @@ read_annotations (DensitoImageIndex  *images,
 
   a->review = g_new0 (guint8, MAX (n, 1));
   a->rois = g_new0 (guint, MAX (n, 1));
+  a->flags = g_new0 (guint8, MAX (n, 1));
   a->diagnostics = densito_diagnostics_new ();
 
   for (guint i = 0; i < n; i++)
@@ -284,11 +298,16 @@ read_annotations (DensitoImageIndex  *images,
           densito_diagnostics_add (a->diagnostics, DENSITO_DIAG_IO, display, 0, NULL, NULL, 0,
                                    local_error->message);
           a->counts.broken++;
+          a->flags[i] = IMAGE_UNREADABLE | IMAGE_BROKEN;
           continue;
         }
       a->counts.with_sidecar++;
+      a->flags[i] = IMAGE_SIDECAR;
       if (densito_sidecar_is_broken (sidecar))
-        a->counts.broken++;
+        {
+          a->counts.broken++;
+          a->flags[i] |= IMAGE_BROKEN;
+        }
       a->review[i] = (guint8)densito_sidecar_get_review (sidecar)->status;
       a->rois[i] = densito_sidecar_get_n_rois (sidecar);
       a->counts.rois += a->rois[i];
@@ -303,8 +322,10 @@ apply_annotations (DensitoDataset *self,
 {
   g_free (self->image_review);
   g_free (self->image_rois);
+  g_free (self->image_flags);
   self->image_review = g_steal_pointer (&a->review);
   self->image_rois = g_steal_pointer (&a->rois);
+  self->image_flags = g_steal_pointer (&a->flags);
   self->annotation_counts = a->counts;
   densito_diagnostics_append (self->diagnostics, a->diagnostics, 0);
   self->annotations_read = TRUE;
@@ -331,6 +352,7 @@ no_annotations (DensitoDataset *self)
 
   self->image_review = g_new0 (guint8, MAX (n, 1));
   self->image_rois = g_new0 (guint, MAX (n, 1));
+  self->image_flags = g_new0 (guint8, MAX (n, 1));
   memset (&self->annotation_counts, 0, sizeof self->annotation_counts);
   self->annotation_counts.review[DENSITO_REVIEW_UNREVIEWED] = n;
 }
@@ -461,11 +483,40 @@ densito_dataset_get_image_n_rois (DensitoDataset *self,
   return self->image_rois[image];
 }
 
+/* Moves image @image from what it counted as to what it is now. */
+static void
+set_image_facts (DensitoDataset      *self,
+                 guint                image,
+                 DensitoReviewStatus  review,
+                 guint                n_rois,
+                 guint8               flags)
+{
+  DensitoAnnotationCounts *c = &self->annotation_counts;
+  guint8 old = self->image_flags[image];
+
+  if (!(old & IMAGE_UNREADABLE) && c->review[self->image_review[image]] > 0)
+    c->review[self->image_review[image]]--;
+  if (!(flags & IMAGE_UNREADABLE))
+    c->review[review]++;
+  if ((old & IMAGE_SIDECAR) && c->with_sidecar > 0)
+    c->with_sidecar--;
+  if (flags & IMAGE_SIDECAR)
+    c->with_sidecar++;
+  if ((old & IMAGE_BROKEN) && c->broken > 0)
+    c->broken--;
+  if (flags & IMAGE_BROKEN)
+    c->broken++;
+  c->rois = c->rois - self->image_rois[image] + n_rois;
+  self->image_review[image] = (guint8)review;
+  self->image_rois[image] = n_rois;
+  self->image_flags[image] = flags;
+}
+
 /**
  * densito_dataset_update_image_annotation:
  *
- * Records what a saved sidecar now says (review state and number of
- * shapes), so that counts and queries follow edits without a re-read.
+ * Records what a sidecar now says (review state and number of shapes),
+ * so that counts and queries follow edits without a re-read.
  */
 void
 densito_dataset_update_image_annotation (DensitoDataset      *self,
@@ -477,13 +528,33 @@ densito_dataset_update_image_annotation (DensitoDataset      *self,
   g_return_if_fail (self->images != NULL && image < densito_image_index_get_n_images (self->images));
   g_return_if_fail (review <= DENSITO_REVIEW_EXCLUDED);
 
-  /* An unreadable sidecar was counted in no state. */
-  if (self->annotation_counts.review[self->image_review[image]] > 0)
-    self->annotation_counts.review[self->image_review[image]]--;
-  self->annotation_counts.review[review]++;
-  self->annotation_counts.rois = self->annotation_counts.rois - self->image_rois[image] + n_rois;
-  self->image_review[image] = (guint8)review;
-  self->image_rois[image] = n_rois;
+  set_image_facts (self, image, review, n_rois, self->image_flags[image] & ~IMAGE_UNREADABLE);
+}
+
+/**
+ * densito_dataset_update_image_sidecar:
+ *
+ * Records what @sidecar says (review state, number of shapes) and whether
+ * its file exists and reads, as after loading or saving it: a scan's
+ * first save counts it among the images with a sidecar.
+ */
+void
+densito_dataset_update_image_sidecar (DensitoDataset *self,
+                                      guint           image,
+                                      DensitoSidecar *sidecar)
+{
+  guint8 flags = 0;
+
+  g_return_if_fail (DENSITO_IS_DATASET (self));
+  g_return_if_fail (self->images != NULL && image < densito_image_index_get_n_images (self->images));
+  g_return_if_fail (DENSITO_IS_SIDECAR (sidecar));
+
+  if (densito_sidecar_exists_on_disk (sidecar))
+    flags |= IMAGE_SIDECAR;
+  if (densito_sidecar_exists_on_disk (sidecar) && densito_sidecar_is_broken (sidecar))
+    flags |= IMAGE_BROKEN;
+  set_image_facts (self, image, densito_sidecar_get_review (sidecar)->status,
+                   densito_sidecar_get_n_rois (sidecar), flags);
 }
 
 void

@@ -69,6 +69,9 @@ void                densito_dataset_update_image_annotation (DensitoDataset  *se
                                                          guint                image,
                                                          DensitoReviewStatus  review,
                                                          guint                n_rois);
+void                densito_dataset_update_image_sidecar (DensitoDataset     *self,
+                                                         guint                image,
+                                                         DensitoSidecar      *sidecar);
 void                densito_dataset_get_annotation_counts (DensitoDataset    *self,
                                                          DensitoAnnotationCounts *counts);
 

@@ -1413,6 +1413,7 @@ densito_sidecar_snapshot_apply (DensitoSidecarSnapshot *snapshot,
     }
   if (snapshot->deleted)
     {
+      g_clear_pointer (&self->theirs_data, g_free);
       self->on_disk = FALSE;
       g_clear_pointer (&self->disk_sha256, g_free);
       g_clear_pointer (&self->disk_data, g_bytes_unref);

@@ -913,9 +913,15 @@ test_copy_previous (void)
   /* The scan had no sidecar: saving makes one, which reads back. */
   {
     g_autofree char *json = g_build_filename (sample, "imge", "10014-1.json", NULL);
+    DensitoAnnotationCounts before, after;
+
     g_assert_false (g_file_test (json, G_FILE_TEST_EXISTS));
+    densito_dataset_get_annotation_counts (densito_window_get_dataset (window), &before);
     gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
     wait_saved (window);
+    /* The dataset counts it among the annotated images now. */
+    densito_dataset_get_annotation_counts (densito_window_get_dataset (window), &after);
+    g_assert_cmpuint (after.with_sidecar, ==, before.with_sidecar + 1);
     {
       g_autoptr(DensitoSidecar) disk = load_disk (dir, "10014-1");
       g_assert_cmpuint (densito_sidecar_get_n_rois (disk), ==, n);
