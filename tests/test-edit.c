@@ -13,6 +13,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "densito-edit-stack.h"
 #include "densito-roi-geometry.h"
 #include "densito-sidecar.h"
@@ -632,6 +634,123 @@ test_changed_signal (Fixture       *f,
   g_assert_cmpuint (f->changed, ==, 9);
 }
 
+/* A labelme polygon (five points: not a box) and a line, with keys of
+ * their own. */
+static const char polygon_doc[] =
+  "{\"version\": \"5.1.1\", \"flags\": {}, \"shapes\": ["
+  "{\"label\": \"bone\", \"points\": [[100, 100], [160, 90], [190, 140], [150, 200], [95, 170]], "
+  "\"group_id\": 3, \"shape_type\": \"polygon\", \"flags\": {\"k\": true}, \"description\": \"femur\"},"
+  "{\"label\": \"axis\", \"points\": [[300.25, 400.5], [350.75, 380.125]], \"group_id\": null, "
+  "\"shape_type\": \"line\", \"flags\": {}}], "
+  "\"imagePath\": \"10002-2.png\", \"imageData\": null, \"imageHeight\": 1000, \"imageWidth\": 1000}";
+
+static char *
+points_text (const DensitoRoi *roi)
+{
+  g_autofree double *xy = NULL;
+  GString *s = g_string_new (NULL);
+  guint n = 0;
+
+  xy = densito_roi_dup_points (roi, &n);
+  for (guint k = 0; k < n; k++)
+    g_string_append_printf (s, "%.17g,%.17g ", xy[2 * k], xy[2 * k + 1]);
+  return g_string_free (s, FALSE);
+}
+
+/* Shapes that are not boxes move (as one step per drag, undone bit for
+ * bit) and are deleted; the file keeps their type and every key. */
+static void
+test_polygon_move (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *json = test_write_file (f->dir, "10002-2.json", polygon_doc, -1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoSidecar) sidecar = densito_sidecar_load (f->image, json, W, H, NULL, NULL, &error);
+  g_autoptr(DensitoEditStack) stack = densito_edit_stack_new (sidecar);
+  g_autoptr(DensitoSidecar) back = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree double *xy = NULL;
+  double moved[10];
+  guint n = 0, merge;
+
+  g_assert_cmpuint (densito_sidecar_get_n_rois (sidecar), ==, 2);
+  g_assert_cmpint (densito_sidecar_get_roi (sidecar, 0)->kind, ==, DENSITO_SHAPE_OTHER);
+  g_assert_cmpint (densito_sidecar_get_roi (sidecar, 1)->kind, ==, DENSITO_SHAPE_OTHER);
+  before = points_text (densito_sidecar_get_roi (sidecar, 0));
+  xy = densito_roi_dup_points (densito_sidecar_get_roi (sidecar, 0), &n);
+  g_assert_cmpuint (n, ==, 5);
+
+  /* A drag in three steps is one undo step, from where it started. */
+  merge = densito_edit_stack_new_merge_id (stack);
+  for (int step = 1; step <= 3; step++)
+    {
+      densito_points_move (xy, n, 7.5 * step, -2.0 * step, W, H, moved);
+      densito_edit_stack_set_points (stack, 0, moved, n, merge);
+    }
+  g_assert_cmpuint (densito_edit_stack_get_depth (stack), ==, 1);
+  {
+    g_autofree double *now = densito_roi_dup_points (densito_sidecar_get_roi (sidecar, 0), &n);
+    for (guint k = 0; k < n; k++)
+      {
+        g_assert_cmpfloat (now[2 * k], ==, xy[2 * k] + 22.5);
+        g_assert_cmpfloat (now[2 * k + 1], ==, xy[2 * k + 1] - 6.0);
+      }
+  }
+  after = points_text (densito_sidecar_get_roi (sidecar, 0));
+  g_assert_true (densito_edit_stack_undo (stack));
+  {
+    g_autofree char *undone = points_text (densito_sidecar_get_roi (sidecar, 0));
+    g_assert_cmpstr (undone, ==, before);
+  }
+  g_assert_true (densito_edit_stack_redo (stack));
+
+  /* Saved and read back: the same points exactly, still a polygon with
+   * its keys, and provenance says the operator moved it. */
+  g_assert_true (densito_edit_stack_save (stack, NULL, &error));
+  g_assert_no_error (error);
+  back = densito_sidecar_load (f->image, NULL, W, H, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    const DensitoRoi *roi = densito_sidecar_get_roi (back, 0);
+    g_autofree char *read = points_text (roi);
+
+    g_assert_cmpstr (read, ==, after);
+    g_assert_cmpstr (roi->shape_type, ==, "polygon");
+    g_assert_cmpint (json_object_get_int_member (roi->json, "group_id"), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (roi->json, "description"), ==, "femur");
+    g_assert_true (json_object_get_boolean_member (json_object_get_object_member (roi->json, "flags"), "k"));
+    g_assert_cmpint (roi->source, ==, DENSITO_SOURCE_IMPORTED);
+    g_assert_nonnull (roi->by);
+  }
+  g_clear_object (&back);
+
+  /* Near the edge the centre of its bounds stays in the image. */
+  densito_points_move (xy, n, -500.0, 0.0, W, H, moved);
+  g_assert_cmpfloat ((moved[0] + moved[4]) / 2.0 - 47.5, <, 1e-9);
+  g_assert_cmpfloat (MIN (moved[0], moved[8]), ==, -47.5);
+
+  /* The line moves too; deleting it is undone with its keys. */
+  {
+    g_autofree double *line = densito_roi_dup_points (densito_sidecar_get_roi (sidecar, 1), &n);
+    g_autofree char *line_before = NULL;
+
+    g_assert_cmpuint (n, ==, 2);
+    densito_points_move (line, n, 1.0, 1.0, W, H, line);
+    densito_edit_stack_set_points (stack, 1, line, n, 0);
+    line_before = points_text (densito_sidecar_get_roi (sidecar, 1));
+    g_assert_cmpstr (line_before, ==, "301.25,401.5 351.75,381.125 ");
+    densito_edit_stack_delete (stack, 1);
+    g_assert_cmpuint (densito_sidecar_get_n_rois (sidecar), ==, 1);
+    densito_edit_stack_undo (stack);
+    {
+      g_autofree char *again = points_text (densito_sidecar_get_roi (sidecar, 1));
+      g_assert_cmpstr (again, ==, line_before);
+      g_assert_cmpstr (densito_sidecar_get_roi (sidecar, 1)->shape_type, ==, "line");
+    }
+  }
+}
+
 typedef struct
 {
   GMainLoop *loop;
@@ -750,6 +869,7 @@ main (int   argc,
   ADD ("/edit/cancel-drag", test_cancel_drag);
   ADD ("/edit/changed-signal", test_changed_signal);
   ADD ("/edit/save-async-edits", test_save_async_edits);
+  ADD ("/edit/polygon-move", test_polygon_move);
 #undef ADD
 
   return g_test_run ();

@@ -79,6 +79,8 @@ struct _DensitoScanView
   guint           drag_index2;
   DensitoBox      drag_box;
   DensitoBox      drag_box2;
+  double         *drag_points;     /* where a shape that is not a box started */
+  guint           drag_n_points;
   guint           drag_merge;
   double          drag_scale;
   double          drag_ix;          /* image point pressed */
@@ -476,62 +478,6 @@ roi_entry_clear (gpointer data)
   g_clear_object (&entry->layout);
 }
 
-static gboolean
-json_number (JsonArray *array,
-             guint      i,
-             double    *value)
-{
-  JsonNode *node = json_array_get_element (array, i);
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type != G_TYPE_DOUBLE && type != G_TYPE_INT64)
-    return FALSE;
-  *value = json_node_get_double (node);
-  return isfinite (*value);
-}
-
-static double *
-json_points (JsonObject *shape,
-             guint      *n_points)
-{
-  JsonNode *node;
-  JsonArray *points;
-  double *xy;
-  guint n = 0;
-
-  *n_points = 0;
-  if (shape == NULL)
-    return NULL;
-  node = json_object_get_member (shape, "points");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  points = json_node_get_array (node);
-  xy = g_new (double, 2 * MAX (json_array_get_length (points), 1));
-  for (guint i = 0; i < json_array_get_length (points); i++)
-    {
-      JsonNode *pn = json_array_get_element (points, i);
-      JsonArray *pt = JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
-      double x, y;
-
-      if (pt == NULL || json_array_get_length (pt) != 2 ||
-          !json_number (pt, 0, &x) || !json_number (pt, 1, &y))
-        continue;
-      xy[2 * n] = x;
-      xy[2 * n + 1] = y;
-      n++;
-    }
-  if (n == 0)
-    {
-      g_free (xy);
-      return NULL;
-    }
-  *n_points = n;
-  return xy;
-}
-
 static void
 measure_tag (RoiEntry *entry)
 {
@@ -566,7 +512,7 @@ fill_entry (DensitoScanView  *self,
     {
       const char *type = roi->shape_type ? roi->shape_type : "polygon";
 
-      entry->xy = json_points (roi->json, &entry->n_points);
+      entry->xy = densito_roi_dup_points (roi, &entry->n_points);
       if (entry->xy == NULL)
         return FALSE;
       if (g_str_equal (type, "circle") && entry->n_points == 2)
@@ -589,17 +535,7 @@ fill_entry (DensitoScanView  *self,
       entry->y1 = entry->xy[1] + r;
     }
   else
-    {
-      entry->x0 = entry->x1 = entry->xy[0];
-      entry->y0 = entry->y1 = entry->xy[1];
-      for (guint i = 1; i < entry->n_points; i++)
-        {
-          entry->x0 = MIN (entry->x0, entry->xy[2 * i]);
-          entry->x1 = MAX (entry->x1, entry->xy[2 * i]);
-          entry->y0 = MIN (entry->y0, entry->xy[2 * i + 1]);
-          entry->y1 = MAX (entry->y1, entry->xy[2 * i + 1]);
-        }
-    }
+    densito_points_bounds (entry->xy, entry->n_points, &entry->x0, &entry->y0, &entry->x1, &entry->y1);
   if (entry->draw != DRAW_BOX)
     entry->area = (entry->x1 - entry->x0) * (entry->y1 - entry->y0);
 
@@ -1145,7 +1081,14 @@ snapshot_rois (DensitoScanView *self,
         continue;
       graphene_rect_round_extents (&bounds, &bounds);
 
-      mode = selected == NULL ? 0 : editable (self) ? 1 : 2;
+      /* 1: handles; 2: a box that cannot be edited, dashed; 3: a shape
+       * that is not a box, which can only be moved: its bounds, dashed. */
+      if ((int)entry->index != self->selected)
+        mode = 0;
+      else if (selected == NULL)
+        mode = 3;
+      else
+        mode = editable (self) ? 1 : 2;
       key = densito_sidecar_get_roi (self->sidecar, entry->index)->key;
       cached = key ? g_hash_table_lookup (self->node_cache, key) : NULL;
       if (cached != NULL && cached->s == s && cached->ox == ox && cached->oy == oy &&
@@ -1170,6 +1113,12 @@ snapshot_rois (DensitoScanView *self,
         draw_handles (cr, &selected->box, &entry->colour, s, ox, oy);
       else if (mode == 2)
         draw_dashed_box (cr, &selected->box, s, ox, oy);
+      else if (mode == 3)
+        {
+          DensitoBox bounds_box = { (entry->x0 + entry->x1) / 2.0, (entry->y0 + entry->y1) / 2.0,
+                                    entry->x1 - entry->x0, entry->y1 - entry->y0, 0.0 };
+          draw_dashed_box (cr, &bounds_box, s, ox, oy);
+        }
       cairo_destroy (cr);
       gtk_snapshot_append_node (snapshot, node);
 
@@ -1404,6 +1353,8 @@ draw_dashed_box (cairo_t          *cr,
   static const double dash[] = { 4.0, 3.0 };
   double xy[8];
 
+  /* Not joined to whatever was drawn before. */
+  cairo_new_path (cr);
   densito_box_corners (box, xy);
   for (guint k = 0; k < 4; k++)
     cairo_line_to (cr, ox + xy[2 * k] * s, oy + xy[2 * k + 1] * s);
@@ -1519,7 +1470,7 @@ hit_test (DensitoScanView *self,
 
   /* The topmost ROI under the point: the selected one first, then the
    * smallest, as they are drawn. */
-  if (sel != NULL)
+  if (self->selected >= 0)
     {
       for (guint i = 0; i < self->entries->len; i++)
         {
@@ -1578,9 +1529,40 @@ announce (DensitoScanView *self)
     }
   else if (roi != NULL)
     {
+      const char *label = densito_roi_label_display_name (roi->label ? roi->label : "");
+      g_autofree char *text = NULL;
+      g_autofree double *xy = NULL;
+      double x0, y0, x1, y1;
+      guint n = 0;
+
+      xy = densito_roi_dup_points (roi, &n);
+      if (xy == NULL)
+        text = g_strdup (label);
+      else
+        {
+          densito_points_bounds (xy, n, &x0, &y0, &x1, &y1);
+          if (editable (self))
+            /* Translators: a polygon, line or point ROI for screen readers: label, number of
+             * points, the position and size of its bounds, and what can be done with it */
+            text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "%s, a shape of %u point, x %.0f, y %.0f, %.0f by %.0f pixels. "
+                                                 "It can be moved with the arrow keys or deleted; only boxes "
+                                                 "can be resized or rotated.",
+                                                 "%s, a shape of %u points, x %.0f, y %.0f, %.0f by %.0f pixels. "
+                                                 "It can be moved with the arrow keys or deleted; only boxes "
+                                                 "can be resized or rotated.", n),
+                                    label, n, x0, y0, x1 - x0, y1 - y0);
+          else
+            /* Translators: a polygon, line or point ROI for screen readers: label, number of
+             * points, the position and size of its bounds */
+            text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "%s, a shape of %u point, x %.0f, y %.0f, %.0f by %.0f pixels",
+                                                 "%s, a shape of %u points, x %.0f, y %.0f, %.0f by %.0f pixels",
+                                                 n),
+                                    label, n, x0, y0, x1 - x0, y1 - y0);
+        }
       gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                      densito_roi_label_display_name (roi->label ? roi->label : ""),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
                                       -1);
     }
   else if (self->title == NULL)
@@ -1900,6 +1882,53 @@ start_add (DensitoScanView *self,
   update_edit_cursor (self);
 }
 
+/* The step of an arrow key; FALSE for other keys. */
+static gboolean
+arrow_direction (guint  keyval,
+                 int   *dx,
+                 int   *dy)
+{
+  *dx = *dy = 0;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_KP_Left:
+      *dx = -1;
+      return TRUE;
+    case GDK_KEY_Right:
+    case GDK_KEY_KP_Right:
+      *dx = 1;
+      return TRUE;
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      *dy = -1;
+      return TRUE;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      *dy = 1;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Moves the selected shape that is not a box, as a step of its own. */
+static void
+move_points (DensitoScanView *self,
+             double           dx,
+             double           dy)
+{
+  g_autofree double *xy = NULL;
+  guint n = 0;
+
+  xy = densito_roi_dup_points (densito_sidecar_get_roi (self->sidecar, self->selected), &n);
+  if (xy == NULL)
+    return;
+  densito_points_move (xy, n, dx, dy, gdk_texture_get_width (self->texture),
+                       gdk_texture_get_height (self->texture), xy);
+  densito_edit_stack_set_points (self->stack, self->selected, xy, n, 0);
+}
+
 /* Keys on the selected ROI; TRUE when handled. */
 static gboolean
 edit_key (DensitoScanView *self,
@@ -1985,8 +2014,16 @@ edit_key (DensitoScanView *self,
       break;
     }
 
+  /* A shape that is not a box only moves: arrows, without Ctrl. */
   if (roi == NULL)
-    return FALSE;
+    {
+      int dx, dy;
+
+      if (ctrl || !arrow_direction (keyval, &dx, &dy))
+        return FALSE;
+      move_points (self, dx * step, dy * step);
+      return TRUE;
+    }
 
   switch (keyval)
     {
@@ -2007,17 +2044,9 @@ edit_key (DensitoScanView *self,
     case GDK_KEY_KP_Up:
     case GDK_KEY_KP_Down:
       {
-        int dx = 0, dy = 0;
+        int dx, dy;
 
-        if (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left)
-          dx = -1;
-        else if (keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right)
-          dx = 1;
-        else if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
-          dy = -1;
-        else
-          dy = 1;
-
+        arrow_direction (keyval, &dx, &dy);
         if (ctrl)
           {
             double lx = dx * step, ly = dy * step, x0, y0, x1, y1;
@@ -2098,6 +2127,19 @@ update_edit_drag (DensitoScanView *self)
   switch (self->edit_drag)
     {
     case EDIT_DRAG_MOVE:
+      if (densito_sidecar_get_roi (self->sidecar, self->drag_index)->kind != DENSITO_SHAPE_BOX)
+        {
+          g_autofree double *xy = NULL;
+
+          if (self->drag_points == NULL)
+            break;
+          xy = g_new (double, 2 * self->drag_n_points);
+          densito_points_move (self->drag_points, self->drag_n_points, self->drag_dx, self->drag_dy,
+                               iw, ih, xy);
+          densito_edit_stack_set_points (self->stack, self->drag_index, xy, self->drag_n_points,
+                                         self->drag_merge);
+          break;
+        }
       densito_box_move (&self->drag_box, self->drag_dx, self->drag_dy, &b);
       densito_box_clamp_center (&b, iw, ih);
       densito_edit_stack_set_box (self->stack, self->drag_index, &b, self->drag_merge);
@@ -2190,7 +2232,7 @@ begin_edit_drag (DensitoScanView *self,
   else if (i != self->selected)
     set_selected_internal (self, i);
 
-  if (!editable (self) || (what == EDIT_DRAG_MOVE && selected_box (self) == NULL))
+  if (!editable (self) || self->selected < 0)
     return FALSE;
 
   self->edit_drag = what;
@@ -2200,6 +2242,8 @@ begin_edit_drag (DensitoScanView *self,
   self->drag_index2 = what == EDIT_DRAG_BORDER ? (guint)j : (guint)i;
   self->drag_box = densito_sidecar_get_roi (self->sidecar, i)->box;
   self->drag_box2 = densito_sidecar_get_roi (self->sidecar, self->drag_index2)->box;
+  g_free (self->drag_points);
+  self->drag_points = densito_roi_dup_points (densito_sidecar_get_roi (self->sidecar, i), &self->drag_n_points);
   self->drag_merge = densito_edit_stack_new_merge_id (self->stack);
   update_edit_cursor (self);
   return TRUE;
@@ -2577,6 +2621,7 @@ densito_scan_view_finalize (GObject *object)
   g_free (self->title);
   g_free (self->add_label);
   g_free (self->selected_key);
+  g_free (self->drag_points);
 
   G_OBJECT_CLASS (densito_scan_view_parent_class)->finalize (object);
 }

@@ -308,11 +308,29 @@ same_positions (const Edit  *edit,
   return TRUE;
 }
 
+/* One ROI's change: new points (for shapes that are not boxes), or a
+ * new box and/or label. */
+static void
+apply_change (DensitoEditStack *self,
+              guint             index,
+              const DensitoBox *box,
+              const char       *label,
+              const double     *xy,
+              guint             n_xy)
+{
+  if (xy != NULL)
+    densito_sidecar_set_roi_points (self->sidecar, index, xy, n_xy);
+  else
+    densito_sidecar_set_roi_box (self->sidecar, index, box, label);
+}
+
 static void
 modify (DensitoEditStack *self,
         const guint      *indices,
         const DensitoBox *boxes,
         const char       *label,
+        const double     *xy,
+        guint             n_xy,
         guint             n,
         guint             merge_id)
 {
@@ -333,7 +351,7 @@ modify (DensitoEditStack *self,
     {
       for (guint k = 0; k < n; k++)
         {
-          densito_sidecar_set_roi_box (self->sidecar, indices[k], boxes ? &boxes[k] : NULL, label);
+          apply_change (self, indices[k], boxes ? &boxes[k] : NULL, label, xy, n_xy);
           densito_roi_free (last->after[k]);
           last->after[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, indices[k]));
         }
@@ -348,7 +366,7 @@ modify (DensitoEditStack *self,
     {
       edit->positions[k] = indices[k];
       edit->before[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, indices[k]));
-      densito_sidecar_set_roi_box (self->sidecar, indices[k], boxes ? &boxes[k] : NULL, label);
+      apply_change (self, indices[k], boxes ? &boxes[k] : NULL, label, xy, n_xy);
       edit->after[k] = densito_roi_copy (densito_sidecar_get_roi (self->sidecar, indices[k]));
     }
   push (self, edit);
@@ -371,7 +389,30 @@ densito_edit_stack_set_box (DensitoEditStack *self,
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
   g_return_if_fail (box != NULL);
 
-  modify (self, &i, box, NULL, 1, merge_id);
+  modify (self, &i, box, NULL, NULL, 0, 1, merge_id);
+}
+
+/**
+ * densito_edit_stack_set_points:
+ * @xy: (array): @n_points x, y pairs
+ * @merge_id: as for densito_edit_stack_set_box()
+ *
+ * Moves a shape that is not a box (a polygon, line, point or circle) by
+ * giving it new points.
+ */
+void
+densito_edit_stack_set_points (DensitoEditStack *self,
+                               guint             i,
+                               const double     *xy,
+                               guint             n_points,
+                               guint             merge_id)
+{
+  g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
+  g_return_if_fail (xy != NULL && n_points > 0);
+  g_return_if_fail (i < densito_sidecar_get_n_rois (self->sidecar));
+  g_return_if_fail (densito_sidecar_get_roi (self->sidecar, i)->kind == DENSITO_SHAPE_OTHER);
+
+  modify (self, &i, NULL, NULL, xy, n_points, 1, merge_id);
 }
 
 /**
@@ -393,7 +434,7 @@ densito_edit_stack_set_boxes (DensitoEditStack *self,
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
   g_return_if_fail (n == 0 || (indices != NULL && boxes != NULL));
 
-  modify (self, indices, boxes, NULL, n, merge_id);
+  modify (self, indices, boxes, NULL, NULL, 0, n, merge_id);
 }
 
 void
@@ -404,7 +445,7 @@ densito_edit_stack_relabel (DensitoEditStack *self,
   g_return_if_fail (DENSITO_IS_EDIT_STACK (self));
   g_return_if_fail (label != NULL);
 
-  modify (self, &i, NULL, label, 1, 0);
+  modify (self, &i, NULL, label, NULL, 0, 1, 0);
 }
 
 void

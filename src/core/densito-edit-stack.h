@@ -30,6 +30,11 @@ void              densito_edit_stack_set_box       (DensitoEditStack    *self,
                                                     guint                i,
                                                     const DensitoBox    *box,
                                                     guint                merge_id);
+void              densito_edit_stack_set_points    (DensitoEditStack    *self,
+                                                    guint                i,
+                                                    const double        *xy,
+                                                    guint                n_points,
+                                                    guint                merge_id);
 void              densito_edit_stack_set_boxes     (DensitoEditStack    *self,
                                                     const guint         *indices,
                                                     const DensitoBox    *boxes,

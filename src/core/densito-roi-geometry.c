@@ -187,6 +187,72 @@ densito_box_clamp_center (DensitoBox *box,
     box->cy = CLAMP (box->cy, 0.0, image_height);
 }
 
+/**
+ * densito_points_bounds:
+ * @xy: (array): @n_points x, y pairs, at least one
+ *
+ * The smallest axis-aligned rectangle around the points.
+ */
+void
+densito_points_bounds (const double *xy,
+                       guint         n_points,
+                       double       *x0,
+                       double       *y0,
+                       double       *x1,
+                       double       *y1)
+{
+  g_return_if_fail (xy != NULL && n_points > 0);
+
+  *x0 = *x1 = xy[0];
+  *y0 = *y1 = xy[1];
+  for (guint i = 1; i < n_points; i++)
+    {
+      *x0 = MIN (*x0, xy[2 * i]);
+      *x1 = MAX (*x1, xy[2 * i]);
+      *y0 = MIN (*y0, xy[2 * i + 1]);
+      *y1 = MAX (*y1, xy[2 * i + 1]);
+    }
+}
+
+/**
+ * densito_points_move:
+ * @xy: (array): @n_points x, y pairs where a move started
+ * @out: (array): @n_points pairs, moved by (@dx, @dy); may be @xy
+ *
+ * Moves a shape given by its points as densito_box_move() and
+ * densito_box_clamp_center() move a box: the centre of its bounds stays
+ * inside the image (when its size is known, not 0).
+ */
+void
+densito_points_move (const double *xy,
+                     guint         n_points,
+                     double        dx,
+                     double        dy,
+                     double        image_width,
+                     double        image_height,
+                     double       *out)
+{
+  double x0, x1, y0, y1, cx, cy;
+
+  g_return_if_fail (n_points == 0 || (xy != NULL && out != NULL));
+  if (n_points == 0)
+    return;
+
+  densito_points_bounds (xy, n_points, &x0, &y0, &x1, &y1);
+  cx = (x0 + x1) / 2.0;
+  cy = (y0 + y1) / 2.0;
+  /* Only at the edge, so that a move inside is exactly (dx, dy). */
+  if (image_width > 0.0 && (cx + dx < 0.0 || cx + dx > image_width))
+    dx = CLAMP (cx + dx, 0.0, image_width) - cx;
+  if (image_height > 0.0 && (cy + dy < 0.0 || cy + dy > image_height))
+    dy = CLAMP (cy + dy, 0.0, image_height) - cy;
+  for (guint i = 0; i < n_points; i++)
+    {
+      out[2 * i] = xy[2 * i] + dx;
+      out[2 * i + 1] = xy[2 * i + 1] + dy;
+    }
+}
+
 /* The femoral neck box; see the top of this file. */
 gboolean
 densito_roi_label_keeps_size (const char *label)

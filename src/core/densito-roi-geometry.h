@@ -40,6 +40,20 @@ void     densito_box_from_local          (const DensitoBox *box,
                                           double           *x,
                                           double           *y);
 
+void     densito_points_bounds           (const double     *xy,
+                                          guint             n_points,
+                                          double           *x0,
+                                          double           *y0,
+                                          double           *x1,
+                                          double           *y1);
+void     densito_points_move             (const double     *xy,
+                                          guint             n_points,
+                                          double            dx,
+                                          double            dy,
+                                          double            image_width,
+                                          double            image_height,
+                                          double           *out);
+
 gboolean densito_roi_label_keeps_size    (const char       *label);
 gboolean densito_roi_is_vertebra         (const DensitoRoi *roi);
 gboolean densito_rois_share_border       (const DensitoRoi *upper,

@@ -61,6 +61,8 @@ G_DEFINE_FINAL_TYPE (DensitoSidecar, densito_sidecar, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (densito-sidecar-error-quark, densito_sidecar_error)
 
+static gboolean is_number (JsonNode *n);
+
 static const char *review_names[] = { "unreviewed", "accepted", "corrected", "excluded" };
 static const char *source_names[] = { "scanner", "synthetic", "operator", "imported" };
 
@@ -191,6 +193,65 @@ densito_box_from_polygon (const double *xy,
   box->height = h;
   box->angle = angle;
   return TRUE;
+}
+
+/**
+ * densito_roi_dup_points:
+ * @n_points: (out): the number of points
+ *
+ * The points of a ROI in image pixels: a box's four corners, or the
+ * points another shape was read with (its centre and a point on the rim
+ * for a circle). Points that are not pairs of numbers are skipped.
+ *
+ * Returns: (transfer full) (nullable): x, y pairs, or %NULL when there are
+ *   none
+ */
+double *
+densito_roi_dup_points (const DensitoRoi *roi,
+                        guint            *n_points)
+{
+  JsonNode *node;
+  JsonArray *points;
+  double *xy;
+  guint n = 0;
+
+  g_return_val_if_fail (roi != NULL, NULL);
+  g_return_val_if_fail (n_points != NULL, NULL);
+
+  *n_points = 0;
+  if (roi->kind == DENSITO_SHAPE_BOX)
+    {
+      xy = g_new (double, 8);
+      densito_box_corners (&roi->box, xy);
+      *n_points = 4;
+      return xy;
+    }
+  node = roi->json ? json_object_get_member (roi->json, "points") : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  points = json_node_get_array (node);
+  xy = g_new (double, 2 * MAX (json_array_get_length (points), 1));
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    {
+      JsonNode *pn = json_array_get_element (points, i);
+      JsonArray *pt = JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
+
+      if (pt == NULL || json_array_get_length (pt) != 2 ||
+          !is_number (json_array_get_element (pt, 0)) || !is_number (json_array_get_element (pt, 1)))
+        continue;
+      xy[2 * n] = json_array_get_double_element (pt, 0);
+      xy[2 * n + 1] = json_array_get_double_element (pt, 1);
+      if (!isfinite (xy[2 * n]) || !isfinite (xy[2 * n + 1]))
+        continue;
+      n++;
+    }
+  if (n == 0)
+    {
+      g_free (xy);
+      return NULL;
+    }
+  *n_points = n;
+  return xy;
 }
 
 /* GObject */
@@ -1643,6 +1704,60 @@ densito_sidecar_set_roi_box (DensitoSidecar   *self,
       g_free (roi->label);
       roi->label = g_strdup (label);
     }
+  g_free (roi->by);
+  g_free (roi->at);
+  roi->by = g_strdup (self->operator_name);
+  roi->at = now_iso8601 ();
+}
+
+/**
+ * densito_sidecar_set_roi_points:
+ * @xy: (array): @n_points x, y pairs
+ *
+ * Gives a shape that is not a box (a polygon, line, point or circle) new
+ * points, keeping the rest of it as it was read; for moving it.
+ */
+void
+densito_sidecar_set_roi_points (DensitoSidecar *self,
+                                guint           i,
+                                const double   *xy,
+                                guint           n_points)
+{
+  DensitoRoi *roi;
+  JsonObject *json;
+  JsonArray *points;
+
+  g_return_if_fail (DENSITO_IS_SIDECAR (self));
+  g_return_if_fail (i < self->rois->len);
+  g_return_if_fail (xy != NULL || n_points == 0);
+
+  roi = g_ptr_array_index (self->rois, i);
+  g_return_if_fail (roi->kind == DENSITO_SHAPE_OTHER);
+
+  points = json_array_sized_new (n_points);
+  for (guint k = 0; k < n_points; k++)
+    {
+      JsonArray *pt = json_array_sized_new (2);
+      json_array_add_double_element (pt, xy[2 * k]);
+      json_array_add_double_element (pt, xy[2 * k + 1]);
+      json_array_add_array_element (points, pt);
+    }
+  /* A new object: undo steps hold the old one. Members keep their order. */
+  json = json_object_new ();
+  if (roi->json != NULL)
+    {
+      g_autoptr(GList) members = json_object_get_members (roi->json);
+      for (GList *l = members; l; l = l->next)
+        if (strcmp (l->data, "points") == 0)
+          json_object_set_array_member (json, "points", json_array_ref (points));
+        else
+          json_object_set_member (json, l->data, json_node_copy (json_object_get_member (roi->json, l->data)));
+    }
+  if (!json_object_has_member (json, "points"))
+    json_object_set_array_member (json, "points", json_array_ref (points));
+  json_array_unref (points);
+  g_clear_pointer (&roi->json, json_object_unref);
+  roi->json = json;
   g_free (roi->by);
   g_free (roi->at);
   roi->by = g_strdup (self->operator_name);

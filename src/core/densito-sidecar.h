@@ -150,6 +150,10 @@ void               densito_sidecar_set_roi_box       (DensitoSidecar      *self,
                                                       guint                i,
                                                       const DensitoBox    *box,
                                                       const char          *label);
+void               densito_sidecar_set_roi_points    (DensitoSidecar      *self,
+                                                      guint                i,
+                                                      const double        *xy,
+                                                      guint                n_points);
 void               densito_sidecar_replace_roi       (DensitoSidecar      *self,
                                                       guint                i,
                                                       const DensitoRoi    *roi);
@@ -163,6 +167,8 @@ DensitoRoi        *densito_roi_new_box               (const char          *label
                                                       DensitoSource        source);
 DensitoRoi        *densito_roi_copy                  (const DensitoRoi    *roi);
 void               densito_roi_free                  (DensitoRoi          *roi);
+double            *densito_roi_dup_points            (const DensitoRoi    *roi,
+                                                      guint               *n_points);
 void               densito_box_corners               (const DensitoBox    *box,
                                                       double               xy[8]);
 gboolean           densito_box_from_polygon          (const double        *xy,

@@ -1265,6 +1265,90 @@ test_edit_popovers (Fixture       *f,
   editing_tear_down (&e);
 }
 
+static double
+point_x (DensitoSidecar *sidecar,
+         guint           i,
+         guint           k,
+         double         *y)
+{
+  guint n = 0;
+  g_autofree double *xy = densito_roi_dup_points (densito_sidecar_get_roi (sidecar, i), &n);
+
+  g_assert_cmpuint (k, <, n);
+  *y = xy[2 * k + 1];
+  return xy[2 * k];
+}
+
+/* A labelme polygon is selected, moved by arrows and by dragging its
+ * body, and deleted; it offers no handles, and says so. */
+static void
+test_edit_polygon (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const char doc[] =
+    "{\"shapes\": [{\"label\": \"bone\", \"shape_type\": \"polygon\","
+    " \"points\": [[200, 150], [260, 140], [290, 190], [250, 250], [195, 220]]}]}";
+  g_autoptr(DensitoSidecar) sidecar = densito_sidecar_load_from_data (doc, sizeof doc - 1,
+                                                                      "/nonexistent/10002-1.png", NULL,
+                                                                      IMAGE_W, IMAGE_H, NULL);
+  g_autoptr(DensitoEditStack) stack = densito_edit_stack_new (sidecar);
+  double x0, y0, x, y, wx, wy, hx, hy;
+
+  g_assert_cmpint (densito_sidecar_get_roi (sidecar, 0)->kind, ==, DENSITO_SHAPE_OTHER);
+  densito_scan_view_set_edit_stack (f->view, stack, "hip");
+  densito_scan_view_zoom_one (f->view);
+  focus_view (f);
+  x0 = point_x (sidecar, 0, 0, &y0);
+
+  press (f, "Tab");
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 0);
+  g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (f->view),
+                                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                     "bone, a shape of 5 points, x 195, y 140, 95 by 110 pixels. "
+                                                     "It can be moved with the arrow keys or deleted; only boxes "
+                                                     "can be resized or rotated."));
+  /* No resize or rotation handles. */
+  densito_scan_view_get_handle_point (f->view, 1, 1, &hx, &hy);
+  g_assert_cmpfloat (hx, ==, -1.0);
+  densito_scan_view_get_rotation_handle_point (f->view, &hx, &hy);
+  g_assert_cmpfloat (hx, ==, -1.0);
+  save_screenshot (f, "scan-view-polygon-selected.png");
+
+  /* Arrows move it (Shift: 10); Ctrl+arrows and [ ] do nothing to it. */
+  press (f, "Right Right Down shift+Left");
+  x = point_x (sidecar, 0, 0, &y);
+  g_assert_cmpfloat (x, ==, x0 - 8);
+  g_assert_cmpfloat (y, ==, y0 + 1);
+  g_assert_cmpuint (densito_edit_stack_get_depth (stack), ==, 4);
+  press (f, "ctrl+Right bracketright");
+  g_assert_cmpfloat (point_x (sidecar, 0, 0, &y), ==, x0 - 8);
+  g_assert_cmpuint (densito_edit_stack_get_depth (stack), ==, 4);
+
+  /* A drag of its body by 20 widget px at zoom 1: 20 image px, one step;
+   * the other points follow. */
+  densito_scan_view_image_to_widget (f->view, 240 - 8, 190 + 1, &wx, &wy);
+  drag (f, wx, wy, 20, -10, FALSE);
+  x = point_x (sidecar, 0, 0, &y);
+  g_assert_cmpfloat (x, ==, x0 - 8 + 20);
+  g_assert_cmpfloat (y, ==, y0 + 1 - 10);
+  x = point_x (sidecar, 0, 3, &y);
+  g_assert_cmpfloat (x, ==, 250 - 8 + 20);
+  g_assert_cmpfloat (y, ==, 250 + 1 - 10);
+  g_assert_cmpuint (densito_edit_stack_get_depth (stack), ==, 5);
+  g_assert_cmpint (densito_scan_view_get_selected (f->view), ==, 0);
+  save_screenshot (f, "scan-view-polygon-moved.png");
+
+  /* Undo puts it back; Delete removes it. */
+  densito_edit_stack_undo (stack);
+  g_assert_cmpfloat (point_x (sidecar, 0, 0, &y), ==, x0 - 8);
+  press (f, "Delete");
+  g_assert_cmpuint (densito_sidecar_get_n_rois (sidecar), ==, 0);
+  densito_edit_stack_undo (stack);
+  g_assert_cmpuint (densito_sidecar_get_n_rois (sidecar), ==, 1);
+
+  densito_scan_view_set_edit_stack (f->view, NULL, NULL);
+}
+
 static void
 test_accessible (Fixture       *f,
                  gconstpointer  data)
@@ -1296,6 +1380,7 @@ main (int   argc,
   ADD ("edit-keys", test_edit_keys);
   ADD ("edit-drags", test_edit_drags);
   ADD ("edit-popovers", test_edit_popovers);
+  ADD ("edit-polygon", test_edit_polygon);
 #undef ADD
 
   return g_test_run ();
