@@ -891,8 +891,10 @@ shapes_edited (DensitoEditStack *stack)
       const DensitoRoi *a = g_ptr_array_index (loaded, i);
       const DensitoRoi *b = densito_sidecar_get_roi (sidecar, i);
 
+      /* A moved polygon got new points in a new JSON object. */
       if (g_strcmp0 (a->label, b->label) != 0 || a->kind != b->kind ||
-          (a->kind == DENSITO_SHAPE_BOX && !box_equal (&a->box, &b->box)))
+          (a->kind == DENSITO_SHAPE_BOX && !box_equal (&a->box, &b->box)) ||
+          (a->kind != DENSITO_SHAPE_BOX && a->json != b->json))
         return TRUE;
     }
   return FALSE;

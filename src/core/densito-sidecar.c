@@ -416,6 +416,55 @@ read_box (DensitoRoi  *roi,
   return FALSE;
 }
 
+/* The box that labelme points say, read as loading reads them; FALSE
+ * when they are not a box. */
+static gboolean
+box_from_points (const char *shape_type,
+                 JsonArray  *points,
+                 DensitoBox *box)
+{
+  DensitoRoi probe = { 0 };
+  guint n = points ? json_array_get_length (points) : 0;
+  g_autofree double *pts = g_new0 (double, 2 * MAX (n, 1));
+
+  for (guint k = 0; k < n; k++)
+    {
+      JsonNode *pn = json_array_get_element (points, k);
+      JsonArray *pt = JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
+
+      if (pt == NULL || json_array_get_length (pt) != 2)
+        return FALSE;
+      pts[2 * k] = json_array_get_double_element (pt, 0);
+      pts[2 * k + 1] = json_array_get_double_element (pt, 1);
+    }
+  probe.shape_type = (char *)shape_type;
+  if (!read_box (&probe, points, pts, n))
+    return FALSE;
+  *box = probe.box;
+  return TRUE;
+}
+
+/* Whether @stored is the box that @points were written from: the box read
+ * back from corners may differ from it in the last bits (about 1e-13 for a
+ * rotated box), never by more. */
+static gboolean
+box_matches_points (const DensitoBox *stored,
+                    const char       *shape_type,
+                    JsonArray        *points)
+{
+  DensitoBox read;
+  double scale, turn;
+
+  if (!box_from_points (shape_type, points, &read))
+    return FALSE;
+  scale = MAX (1.0, MAX (fabs (read.cx), MAX (fabs (read.cy), MAX (read.width, read.height))));
+  turn = fmod (fabs (stored->angle - read.angle), 360.0);
+  return fabs (stored->cx - read.cx) <= 1e-6 * scale && fabs (stored->cy - read.cy) <= 1e-6 * scale &&
+         fabs (stored->width - read.width) <= 1e-6 * scale &&
+         fabs (stored->height - read.height) <= 1e-6 * scale &&
+         MIN (turn, 360.0 - turn) <= 1e-6;
+}
+
 static gboolean
 is_number (JsonNode *n)
 {
@@ -626,6 +675,16 @@ parse_document (DensitoSidecar *self,
                   JSON_NODE_HOLDS_OBJECT (json_object_get_member (p, "original")))
                 roi->has_original = parse_box_json (json_object_get_object_member (p, "original"),
                                                     &roi->original);
+              /* The exact box these points were written from. */
+              if (roi->kind == DENSITO_SHAPE_BOX && json_object_has_member (p, "box") &&
+                  JSON_NODE_HOLDS_OBJECT (json_object_get_member (p, "box")))
+                {
+                  DensitoBox stored;
+
+                  if (parse_box_json (json_object_get_object_member (p, "box"), &stored) &&
+                      box_matches_points (&stored, type, points))
+                    roi->box = stored;
+                }
               break;
             }
         }
@@ -947,19 +1006,10 @@ shape_to_json (const DensitoRoi *roi)
     keep_points = TRUE;
   else if (old_points != NULL)
     {
-      DensitoRoi probe = *roi;
-      guint n = json_array_get_length (old_points);
-      g_autofree double *pts = g_new0 (double, 2 * MAX (n, 1));
+      DensitoBox read;
 
-      for (guint k = 0; k < n; k++)
-        {
-          JsonArray *pt = json_array_get_array_element (old_points, k);
-          pts[2 * k] = json_array_get_double_element (pt, 0);
-          pts[2 * k + 1] = json_array_get_double_element (pt, 1);
-        }
-      probe.box = (DensitoBox) { 0 };
-      keep_points = read_box (&probe, old_points, pts, n) &&
-                    memcmp (&probe.box, &roi->box, sizeof roi->box) == 0;
+      keep_points = box_from_points (type, old_points, &read) &&
+                    memcmp (&read, &roi->box, sizeof roi->box) == 0;
     }
 
   if (!keep_points)
@@ -1037,6 +1087,17 @@ densito_to_json (DensitoSidecar *self,
       json_object_set_string_member (p, "at", roi->at);
       if (roi->has_original)
         json_object_set_member (p, "original", box_to_json (&roi->original));
+      /* Corners computed from a rotated box read back a few bits off:
+       * the box itself is kept here, so that it reloads exactly. */
+      if (roi->kind == DENSITO_SHAPE_BOX)
+        {
+          DensitoBox read;
+
+          if (!box_from_points (json_object_get_string_member (shape, "shape_type"),
+                                json_object_get_array_member (shape, "points"), &read) ||
+              memcmp (&read, &roi->box, sizeof read) != 0)
+            json_object_set_member (p, "box", box_to_json (&roi->box));
+        }
       json_object_set_object_member (prov, roi->key, p);
     }
   json_object_set_object_member (d, "shapes", prov);
