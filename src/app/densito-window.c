@@ -103,6 +103,7 @@ struct _DensitoWindow
   int                   after_saves;    /* AfterFlush + 1 waiting for the saves under way, or 0 */
   char                 *after_saves_path;
   gboolean              after_saves_save; /* and whether it saves what is unsaved then */
+  gboolean              writing_mine;   /* Keep Mine as a Copy is being written */
   int                   banner_image;   /* the image the save banner is about, or -1 */
   gboolean              banner_conflict;
   char                 *save_error;     /* the last save problem shown, for tests */
@@ -1808,27 +1809,83 @@ reload_from_disk (DensitoWindow *self,
     update_edit_state (self);
 }
 
-static gboolean
-write_mine_copy (DensitoWindow     *self,
-                 DensitoEditStack  *stack,
-                 char             **written,
-                 GError           **error)
+/* "Keep Mine as a Copy": the version in memory, written beside the file
+ * as <image stem>.mine-<time>.json in a worker. */
+typedef struct
+{
+  char  *path;
+  char  *data;
+  gsize  len;
+  int    image;
+} MineCopy;
+
+static void
+mine_copy_free (MineCopy *copy)
+{
+  g_free (copy->path);
+  g_free (copy->data);
+  g_free (copy);
+}
+
+static MineCopy *
+mine_copy_new (DensitoEditStack *stack,
+               int               image)
 {
   DensitoSidecar *sidecar = densito_edit_stack_get_sidecar (stack);
   const char *path = densito_sidecar_get_path (sidecar);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
   g_autofree char *stem = g_str_has_suffix (path, ".json") ? g_strndup (path, strlen (path) - 5) : g_strdup (path);
-  g_autofree char *copy = g_strdup_printf ("%s.mine-%s.json", stem, stamp);
-  g_autofree char *data = NULL;
-  gsize len;
+  MineCopy *copy = g_new0 (MineCopy, 1);
 
-  data = densito_sidecar_to_data (sidecar, &len);
-  if (!g_file_set_contents_full (copy, data, (gssize)len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, error))
-    return FALSE;
-  *written = g_steal_pointer (&copy);
-  return TRUE;
+  copy->path = g_strdup_printf ("%s.mine-%s.json", stem, stamp);
+  copy->data = densito_sidecar_to_data (sidecar, &copy->len);
+  copy->image = image;
+  return copy;
+}
+
+static void
+mine_copy_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      data,
+                  GCancellable *cancellable)
+{
+  MineCopy *copy = data;
+  GError *error = NULL;
+
+  if (g_file_set_contents_full (copy->path, copy->data, (gssize)copy->len,
+                                G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+mine_copy_written_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(DensitoWindow) self = user_data;
+  MineCopy *copy = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *base = NULL;
+
+  if (self->saving == NULL)
+    return;     /* the window is gone */
+  self->writing_mine = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      text = g_strdup_printf (_("Cannot write your version as a copy: %s. Your edits are still here."),
+                              error->message);
+      show_save_banner (self, copy->image, TRUE, FALSE, text);
+      return;
+    }
+  hide_save_banner (self);
+  reload_from_disk (self, (guint)copy->image);
+  base = g_filename_display_basename (copy->path);
+  text = g_strdup_printf (_("Your version was saved as %s; the image shows the version on disk."), base);
+  show_save_banner (self, -1, FALSE, TRUE, text);
 }
 
 static DensitoEditStack *
@@ -1849,7 +1906,7 @@ reload_theirs_action (GtkWidget  *widget,
   DensitoWindow *self = DENSITO_WINDOW (widget);
   int image = self->banner_image;
 
-  if (image < 0 || !self->banner_conflict)
+  if (image < 0 || !self->banner_conflict || self->writing_mine)
     return;
   hide_save_banner (self);
   reload_from_disk (self, (guint)image);
@@ -1863,26 +1920,15 @@ keep_mine_action (GtkWidget  *widget,
 {
   DensitoWindow *self = DENSITO_WINDOW (widget);
   DensitoEditStack *stack = banner_stack (self);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *written = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *base = NULL;
-  int image = self->banner_image;
+  g_autoptr(GTask) task = NULL;
 
-  if (stack == NULL || !self->banner_conflict)
+  if (stack == NULL || !self->banner_conflict || self->writing_mine)
     return;
-  if (!write_mine_copy (self, stack, &written, &error))
-    {
-      text = g_strdup_printf (_("Cannot write your version as a copy: %s. Your edits are still here."),
-                              error->message);
-      show_save_banner (self, image, TRUE, FALSE, text);
-      return;
-    }
-  hide_save_banner (self);
-  reload_from_disk (self, (guint)image);
-  base = g_filename_display_basename (written);
-  text = g_strdup_printf (_("Your version was saved as %s; the image shows the version on disk."), base);
-  show_save_banner (self, -1, FALSE, TRUE, text);
+  self->writing_mine = TRUE;
+  task = g_task_new (NULL, NULL, mine_copy_written_cb, g_object_ref (self));
+  g_task_set_source_tag (task, keep_mine_action);
+  g_task_set_task_data (task, mine_copy_new (stack, self->banner_image), (GDestroyNotify)mine_copy_free);
+  g_task_run_in_thread (task, mine_copy_thread);
 }
 
 /* Closing with unsaved edits */
@@ -2228,10 +2274,19 @@ set_up_columns (DensitoWindow *self)
       g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
       gtk_column_view_column_set_factory (column, factory);
       /* Right to left, GTK 4.8 keeps the sort arrow's room (16 px) at the start of a
-       * title, where it cuts the start of the text: give it that room. */
+       * title, where it cuts the start of the text: give it that room where the
+       * title needs it (beside the arrow and the title's padding). */
       if (gtk_widget_get_direction (GTK_WIDGET (self->column_view)) == GTK_TEXT_DIR_RTL &&
           gtk_column_view_column_get_fixed_width (column) > 0)
-        gtk_column_view_column_set_fixed_width (column, gtk_column_view_column_get_fixed_width (column) + 20);
+        {
+          g_autoptr(PangoLayout) title = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view),
+                                                                         gtk_column_view_column_get_title (column));
+          int width = 0;
+
+          pango_layout_get_pixel_size (title, &width, NULL);
+          if (width + 16 + 24 > gtk_column_view_column_get_fixed_width (column))
+            gtk_column_view_column_set_fixed_width (column, gtk_column_view_column_get_fixed_width (column) + 20);
+        }
     }
 }
 
@@ -3292,18 +3347,172 @@ densito_window_class_init (DensitoWindowClass *klass)
                                        "win.copy-previous-rois", NULL);
 }
 
+/* The list's columns by the names the settings and the column menu
+ * (win.column-NAME) use, in the column view's order; ID always shows. */
+static const char *column_names[] = {
+  "id", "sex", "age", "spine", "hip", "neck", "class", "label", "images", "review",
+};
+
+/* The columns, shown or not, in their order; a hidden column is taken out
+ * of the view rather than made invisible: GtkColumnView 4.8 lays its rows
+ * out right to left as if invisible columns still took their width, so
+ * the cells of a Persian list would sit under the wrong titles. */
+static GPtrArray *
+all_columns (DensitoWindow *self)
+{
+  return g_object_get_data (G_OBJECT (self), "densito-all-columns");
+}
+
+static void
+column_action_cb (GSimpleAction *action,
+                  GVariant      *state,
+                  DensitoWindow *self)
+{
+  GPtrArray *columns = all_columns (self);
+  const char *name = g_action_get_name (G_ACTION (action)) + strlen ("column-");
+  gboolean show = g_variant_get_boolean (state);
+  GtkColumnViewColumn *column = NULL;
+  guint position = 0;
+  g_autoptr(GPtrArray) shown = g_ptr_array_new ();
+
+  g_simple_action_set_state (action, state);
+  for (guint i = 0; i < columns->len; i++)
+    {
+      GtkColumnViewColumn *c = g_ptr_array_index (columns, i);
+
+      if (strcmp (column_names[i], name) == 0)
+        column = c;
+      else if (column == NULL && gtk_column_view_column_get_column_view (c) != NULL)
+        position++;
+    }
+  g_return_if_fail (column != NULL);
+  if (show && gtk_column_view_column_get_column_view (column) == NULL)
+    gtk_column_view_insert_column (self->column_view, position, column);
+  else if (!show && gtk_column_view_column_get_column_view (column) != NULL)
+    gtk_column_view_remove_column (self->column_view, column);
+  for (guint i = 1; i < columns->len; i++)
+    if (gtk_column_view_column_get_column_view (g_ptr_array_index (columns, i)) != NULL)
+      g_ptr_array_add (shown, (gpointer)column_names[i]);
+  g_ptr_array_add (shown, NULL);
+  g_settings_set_strv (self->settings, "list-columns", (const char * const *)shown->pdata);
+}
+
+/* The Columns menu: one check item per column, remembered in the settings.
+ * By default the list shows what fits beside the scan at 1280 px; the
+ * dataset label, images and review columns are a click away. */
+static void
+set_up_column_chooser (DensitoWindow *self)
+{
+  GListModel *model = gtk_column_view_get_columns (self->column_view);
+  GPtrArray *columns = g_ptr_array_new_with_free_func (g_object_unref);
+  g_auto(GStrv) shown = g_settings_get_strv (self->settings, "list-columns");
+
+  g_assert (g_list_model_get_n_items (model) == G_N_ELEMENTS (column_names));
+  for (guint i = 0; i < G_N_ELEMENTS (column_names); i++)
+    g_ptr_array_add (columns, g_list_model_get_item (model, i));
+  g_object_set_data_full (G_OBJECT (self), "densito-all-columns", columns, (GDestroyNotify)g_ptr_array_unref);
+  for (guint i = 1; i < G_N_ELEMENTS (column_names); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("column-%s", column_names[i]);
+      gboolean show = g_strv_contains ((const char * const *)shown, column_names[i]);
+      g_autoptr(GSimpleAction) action = g_simple_action_new_stateful (name, NULL, g_variant_new_boolean (show));
+
+      if (!show)
+        gtk_column_view_remove_column (self->column_view, g_ptr_array_index (columns, i));
+      g_signal_connect_object (action, "change-state", G_CALLBACK (column_action_cb), self, 0);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (action));
+    }
+}
+
+/* Until the user moves them, the panes split the window so that the list
+ * shows its columns without scrolling sideways and the details keep a
+ * readable width; the scan view takes the rest. */
+static void
+set_default_pane_positions (DensitoWindow *self)
+{
+  g_autoptr(GVariant) list_set = g_settings_get_user_value (self->settings, "list-pane-position");
+  g_autoptr(GVariant) details_set = g_settings_get_user_value (self->settings, "details-pane-position");
+  int list = g_settings_get_int (self->settings, "list-pane-position");
+  int details = g_settings_get_int (self->settings, "details-pane-position");
+
+  if (list_set == NULL)
+    {
+      GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+      /* The columns shown have fixed widths (before the first layout, a
+       * measure of the view would give none). */
+      list = 0;
+      for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+        {
+          g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+
+          list += MAX (gtk_column_view_column_get_fixed_width (c), 0);
+        }
+      list = MAX (list, 320);
+    }
+  if (details_set == NULL)
+    details = MAX (g_settings_get_int (self->settings, "window-width") - list - 330, 240);
+  gtk_paned_set_position (self->list_paned, list);
+  gtk_paned_set_position (self->details_paned, details);
+}
+
+/* The "Adjust Image" button stands out while the image is not shown as
+ * scanned, so that a brightened or inverted image is never mistaken for the
+ * original once the popover is closed. */
+static void
+image_adjusted_cb (DensitoScanView *view,
+                   GParamSpec      *pspec,
+                   GtkWidget       *button)
+{
+  double brightness = 0, contrast = 1;
+  gboolean invert = FALSE;
+  gboolean adjusted;
+
+  g_object_get (view, "brightness", &brightness, "contrast", &contrast, "invert", &invert, NULL);
+  adjusted = fabs (brightness) > 1e-6 || fabs (contrast - 1) > 1e-6 || invert;
+  if (adjusted)
+    gtk_widget_add_css_class (button, "image-adjusted");
+  else
+    gtk_widget_remove_css_class (button, "image-adjusted");
+  gtk_widget_set_tooltip_text (button, adjusted ? _("Brightness, contrast and invert: changed, the image is not shown as scanned")
+                                                : _("Brightness, contrast and invert"));
+}
+
+/* One row of the adjustments popover: a caption and its slider. */
+static void
+attach_scale (GtkGrid       *grid,
+              int            row,
+              const char    *caption,
+              GtkAdjustment *adj)
+{
+  GtkWidget *label = gtk_label_new (caption);
+  GtkWidget *scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_size_request (scale, 200, -1);
+  gtk_widget_set_hexpand (scale, TRUE);
+  gtk_widget_set_tooltip_text (scale, caption);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (scale), GTK_ACCESSIBLE_PROPERTY_LABEL, caption, -1);
+  gtk_grid_attach (grid, label, 0, row, 1, 1);
+  gtk_grid_attach (grid, scale, 1, row, 1, 1);
+}
+
+/* The view controls under the scan: zoom as one linked group, the window
+ * and level and invert in an "Adjust Image" popover, ROIs on or off. */
 static void
 build_scan_toolbar (DensitoWindow *self)
 {
-  static const struct { const char *icon; const char *tip; const char *signal; } zoom[] = {
-    { "zoom-out-symbolic", N_("Zoom out (−)"), "out" },
-    { "zoom-fit-best-symbolic", N_("Fit to the view (0)"), "fit" },
-    { "zoom-original-symbolic", N_("Actual size (1)"), "one" },
-    { "zoom-in-symbolic", N_("Zoom in (+)"), "in" },
+  static const struct { const char *icon; const char *tip; } zoom[] = {
+    { "zoom-out-symbolic", N_("Zoom out (−)") },
+    { "zoom-fit-best-symbolic", N_("Fit to the view (0)") },
+    { "zoom-original-symbolic", N_("Actual size (1)") },
+    { "zoom-in-symbolic", N_("Zoom in (+)") },
   };
-  GtkWidget *w;
+  GtkWidget *w, *group, *grid, *row, *popover, *adjust;
   GtkAdjustment *adj;
 
+  group = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (group, "linked");
   for (guint i = 0; i < G_N_ELEMENTS (zoom); i++)
     {
       w = gtk_button_new_from_icon_name (zoom[i].icon);
@@ -3314,43 +3523,45 @@ build_scan_toolbar (DensitoWindow *self)
                                             i == 1 ? densito_scan_view_zoom_fit :
                                             i == 2 ? densito_scan_view_zoom_one : densito_scan_view_zoom_in),
                                 self->scan_view);
-      gtk_box_append (self->scan_toolbar, w);
+      gtk_box_append (GTK_BOX (group), w);
     }
+  gtk_box_append (self->scan_toolbar, group);
 
-  w = gtk_image_new_from_icon_name ("display-brightness-symbolic");
-  gtk_widget_set_tooltip_text (w, _("Brightness"));
-  gtk_widget_set_margin_start (w, 12);
-  gtk_box_append (self->scan_toolbar, w);
+  grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   adj = gtk_adjustment_new (0, -1, 1, 0.05, 0.1, 0);
-  w = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
-  gtk_widget_set_tooltip_text (w, _("Brightness"));
-  gtk_widget_set_size_request (w, 72, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Brightness"), -1);
   g_object_bind_property (adj, "value", self->scan_view, "brightness", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  gtk_box_append (self->scan_toolbar, w);
-
-  w = gtk_label_new (_("Contrast"));
-  gtk_widget_add_css_class (w, "caption");
-  gtk_widget_add_css_class (w, "dim-label");
-  gtk_box_append (self->scan_toolbar, w);
+  attach_scale (GTK_GRID (grid), 0, _("Brightness"), adj);
   adj = gtk_adjustment_new (1, 0.1, 4, 0.05, 0.25, 0);
-  w = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
-  gtk_widget_set_tooltip_text (w, _("Contrast"));
-  gtk_widget_set_size_request (w, 72, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Contrast"), -1);
   g_object_bind_property (adj, "value", self->scan_view, "contrast", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  gtk_box_append (self->scan_toolbar, w);
-
+  attach_scale (GTK_GRID (grid), 1, _("Contrast"), adj);
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (row, GTK_ALIGN_END);
   w = gtk_toggle_button_new_with_label (_("Invert"));
   g_object_bind_property (self->scan_view, "invert", w, "active", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  gtk_box_append (self->scan_toolbar, w);
-
-  w = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+  gtk_box_append (GTK_BOX (row), w);
+  w = gtk_button_new_with_label (_("Reset"));
   gtk_widget_set_tooltip_text (w, _("Reset brightness, contrast and invert"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Reset brightness, contrast and invert"), -1);
   g_signal_connect_swapped (w, "clicked", G_CALLBACK (densito_scan_view_reset_adjustments), self->scan_view);
-  gtk_box_append (self->scan_toolbar, w);
+  gtk_box_append (GTK_BOX (row), w);
+  gtk_grid_attach (GTK_GRID (grid), row, 0, 2, 2, 1);
+  popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), grid);
+
+  adjust = gtk_menu_button_new ();
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (adjust), "display-brightness-symbolic");
+  gtk_menu_button_set_always_show_arrow (GTK_MENU_BUTTON (adjust), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (adjust), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Adjust Image"), -1);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (adjust), popover);
+  gtk_widget_set_name (adjust, "adjust-image");
+  g_signal_connect_object (self->scan_view, "notify::brightness", G_CALLBACK (image_adjusted_cb), adjust, 0);
+  g_signal_connect_object (self->scan_view, "notify::contrast", G_CALLBACK (image_adjusted_cb), adjust, 0);
+  g_signal_connect_object (self->scan_view, "notify::invert", G_CALLBACK (image_adjusted_cb), adjust, 0);
+  image_adjusted_cb (self->scan_view, NULL, adjust);
+  gtk_box_append (self->scan_toolbar, adjust);
 
   w = gtk_toggle_button_new_with_label (_("ROIs"));
   gtk_widget_set_tooltip_text (w, _("Show the ROI boxes (O)"));
@@ -3390,6 +3601,7 @@ densito_window_init (DensitoWindow *self)
   gtk_box_append (self->scan_box, GTK_WIDGET (self->scan_view));
   build_scan_toolbar (self);
   set_up_columns (self);
+  set_up_column_chooser (self);
   g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->column_view)), "changed",
                            G_CALLBACK (rtl_hadjustment_changed_cb), self->column_view, 0);
   {
@@ -3405,8 +3617,7 @@ densito_window_init (DensitoWindow *self)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  gtk_paned_set_position (self->list_paned, g_settings_get_int (self->settings, "list-pane-position"));
-  gtk_paned_set_position (self->details_paned, g_settings_get_int (self->settings, "details-pane-position"));
+  set_default_pane_positions (self);
   g_settings_bind (self->settings, "show-details", self->details_scroller, "visible", G_SETTINGS_BIND_DEFAULT);
   details_action = g_property_action_new ("show-details", self->details_scroller, "visible");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (details_action));

@@ -723,7 +723,6 @@ run_job (Writer  *w,
 {
   g_autofree char *dst = g_build_filename (w->root, job->rel, NULL);
   Sha256 sum;
-  gboolean write_out = TRUE;
   int in = -1;
   int out = -1;
   gboolean ok = FALSE;
@@ -783,36 +782,10 @@ run_job (Writer  *w,
         }
     }
 
-  /* A copy in the kernel first, as cp does; the loop below then only
-   * reads the source back from the page cache for its hash. */
-  if (out >= 0)
-    {
-      off_t offset = 0;
-
-      for (;;)
-        {
-          ssize_t c = copy_file_range (in, &offset, out, NULL, 1 << 30, 0);
-
-          if (c < 0 && errno == EINTR)
-            continue;
-          if (c < 0 && offset == 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-                                       errno == EOPNOTSUPP || errno == EBADF))
-            break;   /* not here: read and write below */
-          if (c < 0)
-            {
-              set_io_error (error, errno, _("Could not write %s"), dst);
-              goto out;
-            }
-          if (c == 0)
-            {
-              write_out = FALSE;
-              break;
-            }
-          if (g_cancellable_set_error_if_cancelled (w->cancellable, error) || g_atomic_int_get (&w->abort))
-            goto out;
-        }
-    }
-
+  /* One pass: each block is hashed as it is written, so the manifest
+   * holds the hash of the bytes in the export even if the source changes
+   * meanwhile. copy_file_range() followed by a second read for the hash
+   * copies every byte twice too, and took more CPU time (bench README). */
   job->size = 0;
   for (;;)
     {
@@ -828,7 +801,7 @@ run_job (Writer  *w,
       if (r == 0)
         break;
       sha256_feed (&sum, (const guchar *)buf, (gsize)r);
-      if (out >= 0 && write_out && !write_all (out, buf, (gsize)r))
+      if (out >= 0 && !write_all (out, buf, (gsize)r))
         {
           set_io_error (error, errno, _("Could not write %s"), dst);
           goto out;

@@ -3,14 +3,20 @@
  * Copyright 2026 The Densito authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * bench-export DATASET [RUNS]: exports every patient of DATASET with
- * densito_export(), in copy mode and in hard-link mode, and times it
- * against `cp -r` of the same files (the image folder and the table),
- * alone and followed by `sync`, since the export flushes its files to
- * disk before it renames the folder. The runs alternate, so the page
+ * bench-export DATASET [RUNS] [--remove-between]: exports every patient
+ * of DATASET with densito_export(), in copy mode and in hard-link mode, and
+ * times it against `cp -r` of the same files (the image folder and the
+ * table), alone and followed by `sync`, since the export flushes its files
+ * to disk before it renames the folder. The runs alternate, so the page
  * cache is equally warm for all. Prints medians in seconds: wall time, and
  * CPU time (user + system, all threads; for cp its child processes), which
  * other work on a shared machine disturbs less than the wall clock.
+ *
+ * Every copy stays until the end: on ext4 without a journal, creating a
+ * file skips (one by one) every inode freed in the last half minute, so
+ * removing each copy before the next one tripled all the times and made
+ * them depend on which run came after which removal. --remove-between
+ * does that anyway, to show it.
  */
 #include "config.h"
 
@@ -112,12 +118,13 @@ main (int    argc,
   g_autoptr(GArray) ratio = g_array_new (FALSE, FALSE, sizeof (double));
   DensitoExportSummary summary;
   guint runs = argc > 2 ? (guint)atoi (argv[2]) : 5;
+  gboolean remove_between = argc > 3 && g_str_equal (argv[3], "--remove-between");
   gint64 t0;
   double t_open;
 
   if (argc < 2)
     {
-      g_printerr ("usage: bench-export DATASET [RUNS]\n");
+      g_printerr ("usage: bench-export DATASET [RUNS] [--remove-between]\n");
       return 2;
     }
 
@@ -132,38 +139,45 @@ main (int    argc,
   tmp = g_build_filename (argv[1], "..", "bench-export-XXXXXX", NULL);
   if (g_mkdtemp (tmp) == NULL)
     g_error ("cannot make a folder beside %s", argv[1]);
-  out = g_build_filename (tmp, "out", NULL);
 
   for (guint i = 0; i < runs; i++)
     {
+      const char *images = densito_image_index_get_directory (densito_dataset_get_images (dataset));
+      const char *table = densito_table_get_path (densito_dataset_get_table (dataset));
+      g_autofree char *copy_out = g_strdup_printf ("%s/copy-%u", tmp, i);
+      g_autofree char *link_out = g_strdup_printf ("%s/link-%u", tmp, i);
+      g_autofree char *cp_out = g_strdup_printf ("%s/cp-%u", tmp, i);
+      g_autofree char *cp_sync_out = g_strdup_printf ("%s/cp-sync-%u", tmp, i);
       double t, c, t_export;
       guint n_linked;
 
-      t_export = t = time_export (dataset, out, DENSITO_EXPORT_COPY, &n_linked, &c);
+      t_export = t = time_export (dataset, copy_out, DENSITO_EXPORT_COPY, &n_linked, &c);
       g_array_append_val (t_copy, t);
       g_array_append_val (c_copy, c);
       g_assert (n_linked == 0);
-      remove_tree (out);
+      if (remove_between)
+        remove_tree (copy_out);
 
-      t = time_export (dataset, out, DENSITO_EXPORT_DEFAULT, &n_linked, &c);
+      t = time_export (dataset, link_out, DENSITO_EXPORT_DEFAULT, &n_linked, &c);
       g_array_append_val (t_link, t);
       g_array_append_val (c_link, c);
       g_assert (n_linked == summary.images);
-      remove_tree (out);
+      if (remove_between)
+        remove_tree (link_out);
 
-      t = time_cp (densito_image_index_get_directory (densito_dataset_get_images (dataset)),
-                   densito_table_get_path (densito_dataset_get_table (dataset)), out, FALSE, &c);
+      t = time_cp (images, table, cp_out, FALSE, &c);
       g_array_append_val (t_cp, t);
       g_array_append_val (c_cp, c);
       /* each copy-mode export against the cp -r right after it */
       t_export /= t;
       g_array_append_val (ratio, t_export);
-      remove_tree (out);
+      if (remove_between)
+        remove_tree (cp_out);
 
-      t = time_cp (densito_image_index_get_directory (densito_dataset_get_images (dataset)),
-                   densito_table_get_path (densito_dataset_get_table (dataset)), out, TRUE, &c);
+      t = time_cp (images, table, cp_sync_out, TRUE, &c);
       g_array_append_val (t_cp_sync, t);
-      remove_tree (out);
+      if (remove_between)
+        remove_tree (cp_sync_out);
     }
   remove_tree (tmp);
 

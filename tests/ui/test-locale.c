@@ -127,6 +127,122 @@ check_fit (GtkWidget *root,
     }
 }
 
+/* The descendant of @root with the widget name @name. */
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_widget_get_name (c), name) == 0)
+        return c;
+      if ((found = find_named (c, name)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A control a user operates with the pointer. */
+static gboolean
+is_control (GtkWidget *w)
+{
+  GtkAccessibleRole role = gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (w));
+
+  /* A menu's items are GTK's private model buttons. */
+  if (role == GTK_ACCESSIBLE_ROLE_MENU_ITEM || role == GTK_ACCESSIBLE_ROLE_MENU_ITEM_CHECKBOX ||
+      role == GTK_ACCESSIBLE_ROLE_MENU_ITEM_RADIO)
+    return TRUE;
+  return GTK_IS_BUTTON (w) || GTK_IS_MENU_BUTTON (w) || GTK_IS_DROP_DOWN (w) || GTK_IS_SCALE (w) ||
+         GTK_IS_SEARCH_ENTRY (w) || GTK_IS_ENTRY (w) || GTK_IS_SWITCH (w) || GTK_IS_CHECK_BUTTON (w) ||
+         GTK_IS_SPIN_BUTTON (w);
+}
+
+/* Every mapped control lies wholly inside the window, and sideways wholly
+ * inside each of its ancestors: a control a scrolled window holds out of
+ * view, or one its box pushes past its own edge, is listed in @hidden. The
+ * patient list's rows scroll by design; its column titles are checked by
+ * check_columns(). Returns the number of controls checked. */
+static guint
+check_controls (GtkWidget *root,
+                GtkWidget *parent,
+                GString   *hidden)
+{
+  guint n = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (parent); c; c = gtk_widget_get_next_sibling (c))
+    {
+      graphene_rect_t b;
+
+      if (!gtk_widget_get_mapped (c) || !gtk_widget_get_child_visible (c) || GTK_IS_WINDOW_CONTROLS (c) ||
+          GTK_IS_COLUMN_VIEW (c) || GTK_IS_NATIVE (c))
+        continue;
+      if (!is_control (c))
+        {
+          n += check_controls (root, c, hidden);
+          continue;
+        }
+      n++;
+      if (!gtk_widget_compute_bounds (c, root, &b))
+        {
+          g_string_append_printf (hidden, "\n  %s: no bounds", describe (c));
+          continue;
+        }
+      if (b.origin.x < -0.5 || b.origin.y < -0.5 ||
+          b.origin.x + b.size.width > gtk_widget_get_width (root) + 0.5 ||
+          b.origin.y + b.size.height > gtk_widget_get_height (root) + 0.5)
+        {
+          g_string_append_printf (hidden, "\n  %s: at %.0f,%.0f %.0fx%.0f, outside the %dx%d window", describe (c),
+                                  b.origin.x, b.origin.y, b.size.width, b.size.height,
+                                  gtk_widget_get_width (root), gtk_widget_get_height (root));
+          continue;
+        }
+      for (GtkWidget *a = parent; a != NULL && a != root; a = gtk_widget_get_parent (a))
+        {
+          graphene_rect_t in_a;
+
+          if (gtk_widget_compute_bounds (c, a, &in_a) &&
+              (in_a.origin.x < -0.5 || in_a.origin.x + in_a.size.width > gtk_widget_get_width (a) + 0.5))
+            {
+              g_string_append_printf (hidden, "\n  %s: at x %.0f to %.0f of its %s, %d px wide%s", describe (c),
+                                      in_a.origin.x, in_a.origin.x + in_a.size.width, G_OBJECT_TYPE_NAME (a),
+                                      gtk_widget_get_width (a),
+                                      GTK_IS_SCROLLED_WINDOW (a) ? " (scrolled out of view)" : "");
+              break;
+            }
+        }
+    }
+  return n;
+}
+
+/* The list's visible columns all fit its width: no sideways scrolling to
+ * reach one. Returns the number of visible columns. */
+static guint
+check_columns (GtkWidget *list,
+               GString   *hidden)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *header = gtk_widget_get_first_child (list);
+  guint n = 0;
+
+  g_assert_nonnull (scroller);
+  for (GtkWidget *title = gtk_widget_get_first_child (header); title; title = gtk_widget_get_next_sibling (title))
+    {
+      graphene_rect_t b;
+      GtkWidget *label = find_widget (title, GTK_TYPE_LABEL);
+
+      if (!gtk_widget_get_mapped (title) || !gtk_widget_compute_bounds (title, scroller, &b))
+        continue;
+      n++;
+      if (b.origin.x < -0.5 || b.origin.x + b.size.width > gtk_widget_get_width (scroller) + 0.5)
+        g_string_append_printf (hidden, "\n  column “%s”: at x %.0f to %.0f of the list, %d px wide",
+                                label ? gtk_label_get_text (GTK_LABEL (label)) : "?",
+                                b.origin.x, b.origin.x + b.size.width, gtk_widget_get_width (scroller));
+    }
+  return n;
+}
+
 static gboolean
 has_text_content (GtkWidget *w)
 {
@@ -290,6 +406,23 @@ test_window (void)
   }
 
   save_screenshot (GTK_WIDGET (window), shot);
+  /* For the log: how wide each pane is and needs to be. */
+  {
+    GtkPaned *outer = GTK_PANED (gtk_widget_get_ancestor (list, GTK_TYPE_PANED));
+    GtkPaned *inner = GTK_PANED (gtk_widget_get_ancestor (scan, GTK_TYPE_PANED));
+    GtkWidget *panes[3] = { gtk_paned_get_start_child (outer), gtk_paned_get_start_child (inner),
+                            gtk_paned_get_end_child (inner) };
+    const char *names[3] = { "list", "scan", "details" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (panes); i++)
+      {
+        int min = 0, nat = 0;
+
+        gtk_widget_measure (panes[i], GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+        g_test_message ("%s pane: %d px wide, needs %d, would like %d", names[i],
+                        gtk_widget_get_width (panes[i]), min, nat);
+      }
+  }
 
   /* A window narrower than its minimum (the X server keeps it on a small
    * screen) clips by force; /locale/default-width reports that case. */
@@ -305,7 +438,17 @@ test_window (void)
       {
         GtkWidget *header = gtk_widget_get_first_child (list);
 
+        guint n_controls, n_columns;
+
         check_fit (GTK_WIDGET (window), GTK_WIDGET (window), clipped, ellipsized);
+        /* At 1280x800 every control is wholly in view, none scrolled
+         * sideways out of it, and so is every column the list shows. */
+        n_controls = check_controls (GTK_WIDGET (window), GTK_WIDGET (window), clipped);
+        n_columns = check_columns (list, clipped);
+        g_test_message ("%u controls and %u list columns in view, window %dx%d", n_controls, n_columns,
+                        gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)));
+        g_assert_cmpuint (n_controls, >=, 20);
+        g_assert_cmpuint (n_columns, >=, 5);
         /* The list's column titles too, inside its scrolled window. */
         for (GtkWidget *title = gtk_widget_get_first_child (header); title;
              title = gtk_widget_get_next_sibling (title))
@@ -327,6 +470,28 @@ test_window (void)
   }
   if (ellipsized->len > 0)
     g_test_message ("ellipsized labels:%s", ellipsized->str);
+  /* The Adjust Image popover and the Columns menu, open, fit too. */
+  {
+    GtkWidget *buttons[2] = { find_named (GTK_WIDGET (window), "adjust-image"),
+                              find_named (GTK_WIDGET (window), "columns-button") };
+    const char *names[2] = { "adjust", "columns" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+      {
+        g_autofree char *name = g_strdup_printf ("window-%s-%s.png", names[i], tag ? tag : "locale");
+        GtkPopover *popover;
+
+        g_assert_nonnull (buttons[i]);
+        gtk_menu_button_popup (GTK_MENU_BUTTON (buttons[i]));
+        spin (400);
+        popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (buttons[i]));
+        g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+        save_screenshot (GTK_WIDGET (popover), name);
+        g_assert_cmpuint (check_controls (GTK_WIDGET (popover), GTK_WIDGET (popover), clipped), >=, 1);
+        gtk_menu_button_popdown (GTK_MENU_BUTTON (buttons[i]));
+        spin (200);
+      }
+  }
   /* The export dialog and the problems window, in the same language. */
   {
     DensitoDataset *dataset = densito_window_get_dataset (window);
@@ -492,6 +657,65 @@ test_focus_order (void)
   spin (100);
 }
 
+/* The Columns menu shows and hides list columns in their place and
+ * remembers them; "Adjust Image" stands out while the image is adjusted. */
+static void
+test_columns_and_adjust (void)
+{
+  DensitoWindow *window = open_sample ();
+  GtkColumnView *list = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW));
+  GListModel *columns = gtk_column_view_get_columns (list);
+  GtkWidget *adjust = find_named (GTK_WIDGET (window), "adjust-image");
+  DensitoScanView *scan = DENSITO_SCAN_VIEW (find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW));
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.densito.Densito");
+  g_auto(GStrv) shown = NULL;
+  guint n = g_list_model_get_n_items (columns);
+
+  /* By default: ID, sex, age, the three T-scores and the class. */
+  g_assert_cmpuint (n, ==, 7);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.column-label", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, n + 1);
+  {
+    g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, 7);
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (c), ==, "Dataset label");
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.column-age", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, n);
+  {
+    g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, 2);
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (c), ==, "Spine T");
+  }
+  shown = g_settings_get_strv (settings, "list-columns");
+  g_assert_false (g_strv_contains ((const char * const *)shown, "age"));
+  g_assert_true (g_strv_contains ((const char * const *)shown, "label"));
+  /* Back in its place, between sex and spine. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.column-age", NULL);
+  {
+    g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, 2);
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (c), ==, "Age");
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.column-label", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, n);
+  g_settings_reset (settings, "list-columns");
+
+  g_assert_nonnull (adjust);
+  g_assert_false (gtk_widget_has_css_class (adjust, "image-adjusted"));
+  g_object_set (scan, "brightness", 0.3, NULL);
+  g_assert_true (gtk_widget_has_css_class (adjust, "image-adjusted"));
+  densito_scan_view_reset_adjustments (scan);
+  g_assert_false (gtk_widget_has_css_class (adjust, "image-adjusted"));
+  g_object_set (scan, "invert", TRUE, NULL);
+  g_assert_true (gtk_widget_has_css_class (adjust, "image-adjusted"));
+  densito_scan_view_reset_adjustments (scan);
+  g_assert_false (gtk_widget_has_css_class (adjust, "image-adjusted"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -524,6 +748,7 @@ main (int    argc,
     {
       g_test_add_func ("/locale/accessible-names", test_names);
       g_test_add_func ("/locale/focus-order", test_focus_order);
+      g_test_add_func ("/locale/columns-and-adjust", test_columns_and_adjust);
     }
   g_test_add_func ("/locale/default-width", test_default_width);
 

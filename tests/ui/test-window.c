@@ -58,6 +58,10 @@ find_label_with (GtkWidget  *root,
       if (GTK_IS_LABEL (c) && gtk_widget_get_mapped (c) &&
           strstr (gtk_label_get_text (GTK_LABEL (c)), fragment) != NULL)
         return c;
+      /* The patient list's cells are inscriptions. */
+      if (GTK_IS_INSCRIPTION (c) && gtk_widget_get_mapped (c) && gtk_inscription_get_text (GTK_INSCRIPTION (c)) &&
+          strstr (gtk_inscription_get_text (GTK_INSCRIPTION (c)), fragment) != NULL)
+        return c;
       if ((found = find_label_with (c, fragment)) != NULL)
         return found;
     }
@@ -550,7 +554,8 @@ test_edit_save_review (void)
   g_assert_cmpstr (densito_window_get_image_name (window), ==, "10005-1.png");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (progress)), ==, "3 / 53 images reviewed");
 
-  /* The list's review column and the queries see it. */
+  /* The list's review column (shown from the Columns menu) and the queries see it. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.column-review", NULL);
   set_query (window, "review=excluded");
   g_assert_cmpuint (densito_window_get_n_visible (window), ==, 1);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10004");
@@ -636,8 +641,10 @@ test_conflict (void)
   g_assert_cmpstr (now, ==, theirs);
   g_clear_pointer (&now, g_free);
 
-  /* Keep mine: written beside it; the file stays theirs and is shown. */
+  /* Keep mine: written beside it (in a worker); the file stays theirs
+   * and is shown. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.keep-mine", NULL);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "Your version was saved as 10003-1.mine-"));
   {
     g_autofree char *imge = g_build_filename (sample, "imge", NULL);
     g_autoptr(GDir) d = g_dir_open (imge, 0, NULL);
