@@ -50,6 +50,64 @@ find_text (GtkWidget  *root,
   return FALSE;
 }
 
+/* Which digits @text uses: bit 0 Latin (0-9), bit 1 Persian (U+06F0 to
+ * U+06F9), bit 2 Arabic-Indic (U+0660 to U+0669). */
+static guint
+digit_kinds (const char *text)
+{
+  guint kinds = 0;
+
+  for (const char *p = text; p != NULL && *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c >= '0' && c <= '9')
+        kinds |= 1;
+      else if (c >= 0x06F0 && c <= 0x06F9)
+        kinds |= 2;
+      else if (c >= 0x0660 && c <= 0x0669)
+        kinds |= 4;
+    }
+  return kinds;
+}
+
+/* Persian numbers follow one rule (see po/fa.po's header): counts in prose
+ * ("۴۸ بیمار", "۰ از ۵۳ تصویر") take the locale's own digits through
+ * glibc's I flag; measured values, dates, IDs and file names (T-scores,
+ * BMD, weight, 06-2022, 10000-2.png) stay as the table, the scanner's
+ * burned-in text and the query language write them, in Latin digits.
+ * So no shown text mixes the two, unless it quotes a file name or an ID
+ * from the table, and none uses the Arabic-Indic digits of Arabic. Texts
+ * that break the rule go to @mixed; returns how many texts have digits. */
+static guint
+check_digits (GtkWidget  *parent,
+              const char *quoted,
+              GString    *mixed)
+{
+  guint n = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (parent); c; c = gtk_widget_get_next_sibling (c))
+    {
+      const char *text = NULL;
+      guint kinds;
+
+      if (!gtk_widget_get_mapped (c))
+        continue;
+      if (GTK_IS_LABEL (c))
+        text = gtk_label_get_text (GTK_LABEL (c));
+      else if (GTK_IS_INSCRIPTION (c))
+        text = gtk_inscription_get_text (GTK_INSCRIPTION (c));
+      kinds = digit_kinds (text);
+      if (kinds != 0)
+        n++;
+      if ((kinds & 4) || ((kinds & 3) == 3 && (quoted == NULL || strstr (text, quoted) == NULL) &&
+                          strstr (text, ".png") == NULL && strstr (text, ".csv") == NULL))
+        g_string_append_printf (mixed, "\n  “%s”", text);
+      n += check_digits (c, quoted, mixed);
+    }
+  return n;
+}
+
 /* What the window says about its patients, for the log when a check fails. */
 static void
 log_labels (GtkWidget  *root,
@@ -369,7 +427,17 @@ test_window (void)
   log_labels (GTK_WIDGET (window), "48");
   log_labels (GTK_WIDGET (window), "۴۸");
   if (lang != NULL && g_str_has_prefix (lang, "fa"))
-    g_assert_true (find_text (GTK_WIDGET (window), "۴۸ بیمار"));
+    {
+      g_autoptr(GString) mixed = g_string_new (NULL);
+      guint n = check_digits (GTK_WIDGET (window), densito_window_get_selected_id (window), mixed);
+
+      g_assert_true (find_text (GTK_WIDGET (window), "۴۸ بیمار"));
+      /* The T-scores and the BMD as in the table. */
+      g_assert_true (find_text (GTK_WIDGET (window), "0.890"));
+      g_test_message ("%u texts with digits", n);
+      if (mixed->len > 0)
+        g_test_fail_printf ("texts that mix Persian and Latin digits:%s", mixed->str);
+    }
   else if (lang != NULL && g_str_has_prefix (lang, "de"))
     g_assert_true (find_text (GTK_WIDGET (window), "48 Patienten"));
   else
