@@ -4,9 +4,18 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The patients that match the current query, as a GListModel. The core's
- * filter gives the matching rows as an array; items are made on first
- * use and kept, one per patient, so a refilter is one items-changed and
- * no cell is rebuilt for a patient that stays visible.
+ * filter gives the matching rows as an array. Items are slots, one per
+ * list position, made on first use and kept: a refilter points the slots
+ * at their new rows (each emits DensitoPatient::changed, and its bound
+ * cells set their new text) and reports only the positions that appear or
+ * vanish at the end. GTK 4.8's list view rebuilds the row widgets of every
+ * item it has not seen (about 200 rows of cells, 60 ms and more here),
+ * which one object per patient could not avoid whenever the rows on
+ * screen change.
+ *
+ * While the view sorts, the order depends on what the slots show, so a
+ * refilter then reports every position as changed and the sort model
+ * sorts again.
  */
 #include "config.h"
 
@@ -18,9 +27,10 @@ struct _DensitoPatientModel
 {
   GObject          parent_instance;
   DensitoDataset  *dataset;
+  GtkSorter       *sorter;    /* the view's, or NULL */
   guint           *rows;      /* matching rows, in table order */
   guint            n_rows;
-  DensitoPatient **items;     /* per table row, made lazily */
+  DensitoPatient **slots;     /* per list position, made lazily */
   guint            total;
 };
 
@@ -51,9 +61,11 @@ get_item (GListModel *model,
   if (position >= self->n_rows)
     return NULL;
   row = self->rows[position];
-  if (self->items[row] == NULL)
-    self->items[row] = densito_patient_new (self->dataset, row);
-  return g_object_ref (self->items[row]);
+  if (self->slots[position] == NULL)
+    self->slots[position] = densito_patient_new (self->dataset, row);
+  else
+    densito_patient_set_row (self->slots[position], row);
+  return g_object_ref (self->slots[position]);
 }
 
 static void
@@ -69,12 +81,13 @@ densito_patient_model_dispose (GObject *object)
 {
   DensitoPatientModel *self = DENSITO_PATIENT_MODEL (object);
 
-  if (self->items != NULL)
+  if (self->slots != NULL)
     {
       for (guint i = 0; i < self->total; i++)
-        g_clear_object (&self->items[i]);
-      g_clear_pointer (&self->items, g_free);
+        g_clear_object (&self->slots[i]);
+      g_clear_pointer (&self->slots, g_free);
     }
+  g_clear_object (&self->sorter);
   g_clear_object (&self->dataset);
 
   G_OBJECT_CLASS (densito_patient_model_parent_class)->dispose (object);
@@ -115,7 +128,7 @@ densito_patient_model_new (DensitoDataset *dataset)
   self->dataset = g_object_ref (dataset);
   self->total = densito_table_get_n_rows (densito_dataset_get_table (dataset));
   self->rows = g_new (guint, MAX (self->total, 1));
-  self->items = g_new0 (DensitoPatient *, MAX (self->total, 1));
+  self->slots = g_new0 (DensitoPatient *, MAX (self->total, 1));
   for (guint i = 0; i < self->total; i++)
     self->rows[i] = i;
   self->n_rows = self->total;
@@ -134,6 +147,45 @@ densito_patient_model_get_total (DensitoPatientModel *self)
 {
   g_return_val_if_fail (DENSITO_IS_PATIENT_MODEL (self), 0);
   return self->total;
+}
+
+/**
+ * densito_patient_model_set_sorter:
+ * @sorter: (nullable): the sorter of the sort model over this one
+ *
+ * While @sorter sorts, a refilter reports every position as changed.
+ */
+void
+densito_patient_model_set_sorter (DensitoPatientModel *self,
+                                  GtkSorter           *sorter)
+{
+  g_return_if_fail (DENSITO_IS_PATIENT_MODEL (self));
+
+  g_set_object (&self->sorter, sorter);
+}
+
+static gboolean
+sorted (DensitoPatientModel *self)
+{
+  return self->sorter != NULL && gtk_sorter_get_order (self->sorter) != GTK_SORTER_ORDER_NONE;
+}
+
+/* Points the slots made so far at their rows, then reports the change:
+ * the positions past the shorter of the two lists, or every one while
+ * sorted. */
+static void
+rows_changed (DensitoPatientModel *self,
+              guint                old)
+{
+  guint common = MIN (old, self->n_rows);
+
+  for (guint i = 0; i < common; i++)
+    if (self->slots[i] != NULL)
+      densito_patient_set_row (self->slots[i], self->rows[i]);
+  if (sorted (self))
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->n_rows);
+  else if (old != self->n_rows)
+    g_list_model_items_changed (G_LIST_MODEL (self), common, old - common, self->n_rows - common);
 }
 
 /**
@@ -164,7 +216,7 @@ densito_patient_model_set_query (DensitoPatientModel *self,
   if (self->n_rows == old && memcmp (old_rows, self->rows, sizeof (guint) * old) == 0)
     return;
 
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->n_rows);
+  rows_changed (self, old);
 }
 
 /* Every row again, after facts outside the table changed (review states). */
@@ -173,5 +225,36 @@ densito_patient_model_refresh (DensitoPatientModel *self)
 {
   g_return_if_fail (DENSITO_IS_PATIENT_MODEL (self));
 
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, self->n_rows, self->n_rows);
+  for (guint i = 0; i < self->n_rows; i++)
+    if (self->slots[i] != NULL)
+      densito_patient_changed (self->slots[i]);
+  if (sorted (self))
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, self->n_rows, self->n_rows);
+}
+
+/**
+ * densito_patient_model_find_row:
+ *
+ * Returns: the position of table row @row in this (unsorted) model, or
+ *   %GTK_INVALID_LIST_POSITION when the query leaves it out.
+ */
+guint
+densito_patient_model_find_row (DensitoPatientModel *self,
+                                guint                row)
+{
+  guint lo = 0, hi;
+
+  g_return_val_if_fail (DENSITO_IS_PATIENT_MODEL (self), GTK_INVALID_LIST_POSITION);
+
+  hi = self->n_rows;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (self->rows[mid] < row)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo < self->n_rows && self->rows[lo] == row ? lo : GTK_INVALID_LIST_POSITION;
 }

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 #include "densito-dataset.h"
 #include "densito-patient.h"
@@ -23,5 +23,9 @@ void                 densito_patient_model_set_query   (DensitoPatientModel *sel
                                                         DensitoQuery        *query);
 guint                densito_patient_model_get_total   (DensitoPatientModel *self);
 void                 densito_patient_model_refresh     (DensitoPatientModel *self);
+void                 densito_patient_model_set_sorter  (DensitoPatientModel *self,
+                                                        GtkSorter           *sorter);
+guint                densito_patient_model_find_row    (DensitoPatientModel *self,
+                                                        guint                row);
 
 G_END_DECLS

@@ -6,6 +6,10 @@
  * One row of the patient list. It holds only the row number; its
  * properties read the column store when asked, so the list's cells and
  * sorters can bind to them without copies of the table.
+ *
+ * The list model reuses its items as slots, one per list position: a
+ * refilter gives a slot another row and emits "changed", and the cells
+ * bound to it show the new patient without being rebuilt.
  */
 #include "config.h"
 
@@ -46,6 +50,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (DensitoPatient, densito_patient, G_TYPE_OBJECT)
 
@@ -221,6 +232,15 @@ densito_patient_class_init (DensitoPatientClass *klass)
   properties[PROP_REVIEW] = g_param_spec_string ("review", NULL, NULL, NULL, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DensitoPatient::changed:
+   *
+   * The item shows another row, or facts of its row outside the table
+   * (review states) changed: every property may read differently.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -247,6 +267,31 @@ densito_patient_get_row (DensitoPatient *self)
 {
   g_return_val_if_fail (DENSITO_IS_PATIENT (self), 0);
   return self->row;
+}
+
+/**
+ * densito_patient_set_row:
+ *
+ * Points the item at another row of the same dataset; emits
+ * #DensitoPatient::changed when that is another row.
+ */
+void
+densito_patient_set_row (DensitoPatient *self,
+                         guint           row)
+{
+  g_return_if_fail (DENSITO_IS_PATIENT (self));
+
+  if (self->row == row)
+    return;
+  self->row = row;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+densito_patient_changed (DensitoPatient *self)
+{
+  g_return_if_fail (DENSITO_IS_PATIENT (self));
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 DensitoDataset *

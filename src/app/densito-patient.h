@@ -18,6 +18,9 @@ G_DECLARE_FINAL_TYPE (DensitoPatient, densito_patient, DENSITO, PATIENT, GObject
 DensitoPatient *densito_patient_new         (DensitoDataset *dataset,
                                              guint           row);
 guint           densito_patient_get_row     (DensitoPatient *self);
+void            densito_patient_set_row     (DensitoPatient *self,
+                                             guint           row);
+void            densito_patient_changed     (DensitoPatient *self);
 DensitoDataset *densito_patient_get_dataset (DensitoPatient *self);
 const char     *densito_patient_get_id      (DensitoPatient *self);
 

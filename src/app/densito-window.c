@@ -2195,12 +2195,15 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
                gpointer                  data)
 {
   Column column = GPOINTER_TO_UINT (data);
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *label = gtk_inscription_new (NULL);
   gboolean numeric = column == COLUMN_SPINE || column == COLUMN_HIP || column == COLUMN_NECK ||
                      column == COLUMN_IMAGES;
 
-  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1.0f : 0.0f);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  /* An inscription, not a label: its size does not depend on its text, so
+   * a refilter that gives the row other text only redraws it, where 200
+   * rows of labels would each be measured again. */
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (label), numeric ? 1.0f : 0.0f);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (label), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   if (numeric)
     gtk_widget_add_css_class (label, "numeric");
 
@@ -2212,20 +2215,22 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
       /* The tooltip is set in bind, on the few rows that show the icon:
        * setting one costs more than the rest of the cell. */
       gtk_widget_add_css_class (icon, "warning");
+      gtk_widget_set_hexpand (label, TRUE);
       gtk_box_append (GTK_BOX (box), label);
       gtk_box_append (GTK_BOX (box), icon);
       gtk_list_item_set_child (item, box);
     }
   else
     gtk_list_item_set_child (item, label);
+  g_object_set_data (G_OBJECT (item), "densito-column", GUINT_TO_POINTER (column));
 }
 
+/* Sets the cell's text (and colour, icon) from the patient its list item
+ * shows now. */
 static void
-cell_bind_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  data)
+fill_cell (GtkListItem *item)
 {
-  Column column = GPOINTER_TO_UINT (data);
+  Column column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (item), "densito-column"));
   DensitoPatient *patient = gtk_list_item_get_item (item);
   GtkWidget *child = gtk_list_item_get_child (item);
   GtkWidget *label = column == COLUMN_LABEL ? gtk_widget_get_first_child (child) : child;
@@ -2239,7 +2244,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
     }
   else
     g_object_get (patient, column_text_property[column], &text, NULL);
-  gtk_label_set_text (GTK_LABEL (label), text ? text : "");
+  gtk_inscription_set_text (GTK_INSCRIPTION (label), text);
 
   if (column == COLUMN_SPINE || column == COLUMN_HIP || column == COLUMN_NECK)
     {
@@ -2259,6 +2264,32 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
     }
 }
 
+/* A refilter points the list's items at other patients (see
+ * densito-patient-model.c): the cells follow without being rebuilt. */
+static void
+cell_changed_cb (DensitoPatient *patient,
+                 GtkListItem    *item)
+{
+  fill_cell (item);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  data)
+{
+  fill_cell (item);
+  g_signal_connect_object (gtk_list_item_get_item (item), "changed", G_CALLBACK (cell_changed_cb), item, 0);
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  data)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), cell_changed_cb, item);
+}
+
 static void
 set_up_columns (DensitoWindow *self)
 {
@@ -2272,6 +2303,7 @@ set_up_columns (DensitoWindow *self)
 
       g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GUINT_TO_POINTER (i));
       g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
+      g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), NULL);
       gtk_column_view_column_set_factory (column, factory);
       /* Right to left, GTK 4.8 keeps the sort arrow's room (16 px) at the start of a
        * title, where it cuts the start of the text: give it that room where the
@@ -2454,12 +2486,55 @@ sync_filters_from_text (DensitoWindow *self,
   self->updating_filters = FALSE;
 }
 
+/* The list position of table row @row, or GTK_INVALID_LIST_POSITION. */
+static guint
+list_position_of_row (DensitoWindow *self,
+                      guint          row)
+{
+  GListModel *list = G_LIST_MODEL (self->selection);
+  guint pos = densito_patient_model_find_row (self->model, row);
+  guint n = g_list_model_get_n_items (list);
+
+  if (pos == GTK_INVALID_LIST_POSITION)
+    return pos;
+  {
+    g_autoptr(DensitoPatient) there = g_list_model_get_item (list, pos);
+    if (densito_patient_get_row (there) == row)
+      return pos;
+  }
+  /* Sorted by a column: look for it. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DensitoPatient) patient = g_list_model_get_item (list, i);
+      if (densito_patient_get_row (patient) == row)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* After a refilter: the patient shown before (@shown, a table row or -1)
+ * stays selected if the list still has it; otherwise the patient now at
+ * the selected position (the first, if none) is shown. */
+static void
+select_shown_patient (DensitoWindow *self,
+                      int            shown)
+{
+  guint pos = shown >= 0 ? list_position_of_row (self, (guint)shown) : GTK_INVALID_LIST_POSITION;
+
+  if (pos != GTK_INVALID_LIST_POSITION)
+    gtk_single_selection_set_selected (self->selection, pos);
+  else if (n_visible (self) > 0 && gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
+    gtk_single_selection_set_selected (self->selection, 0);
+  selection_changed_cb (self->selection, NULL, self);
+}
+
 static void
 apply_query (DensitoWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autoptr(GError) error = NULL;
   g_autoptr(DensitoQuery) query = NULL;
+  int shown = self->current_row;
 
   if (self->model == NULL)
     return;
@@ -2479,12 +2554,15 @@ apply_query (DensitoWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
 
+  /* The selection keeps its position while the items there show other
+   * patients: it follows the shown patient by hand, below. */
+  g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
   densito_patient_model_set_query (self->model, densito_query_get_n_terms (query) ? query : NULL);
+  g_signal_handlers_unblock_by_func (self->selection, selection_changed_cb, self);
   g_free (self->last_query);
   self->last_query = g_strdup (text);
   update_count (self);
-  if (n_visible (self) > 0 && gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
-    gtk_single_selection_set_selected (self->selection, 0);
+  select_shown_patient (self, shown);
   write_state (self);
 }
 
@@ -2687,6 +2765,7 @@ set_dataset (DensitoWindow  *self,
   g_clear_object (&self->model);
   self->current_row = -1;
   self->model = densito_patient_model_new (dataset);
+  densito_patient_model_set_sorter (self->model, sorter);
 
   sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->model)),
                                     sorter ? g_object_ref (sorter) : NULL);

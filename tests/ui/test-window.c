@@ -242,6 +242,59 @@ test_sample (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A refilter gives the list's row items other patients (they are slots,
+ * see densito-patient-model.c): the cells must show the new patients and
+ * the selection must stay on the patient shown, wherever it moved. */
+static void
+test_list_refilter (void)
+{
+  DensitoWindow *window = open_window (g_getenv ("DENSITO_SAMPLE"));
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSingleSelection *sel = GTK_SINGLE_SELECTION (gtk_column_view_get_model (cv));
+  g_autofree char *image = NULL;
+
+  /* 10006 is the first man; 10007, a woman, is at position 7. */
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "10006"));
+  gtk_single_selection_set_selected (sel, 7);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
+  image = g_strdup (densito_window_get_image_name (window));
+
+  set_query (window, "sex=F");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
+  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 6);
+  g_assert_cmpstr (densito_window_get_image_name (window), ==, image);
+  spin (200);
+  g_assert_null (find_label_with (GTK_WIDGET (window), "10006"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "10007"));
+
+  /* Back to every patient: the cells at the same positions show the men again. */
+  set_query (window, "");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
+  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 7);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "10006"));
+
+  /* One patient, then another: the same number of rows, so the list
+   * reports no change of its items; the cell must follow all the same. */
+  set_query (window, "10006");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10006");
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "10006"));
+  set_query (window, "10007");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
+  spin (200);
+  g_assert_null (find_label_with (GTK_WIDGET (window), "10006"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "10007"));
+
+  /* A query without the shown patient shows the one now selected. */
+  set_query (window, "sex=M");
+  g_assert_cmpuint (densito_window_get_n_visible (window), >, 0);
+  g_assert_cmpstr (densito_window_get_selected_id (window), !=, "10007");
+  g_assert_cmpstr (densito_window_get_image_name (window), !=, image);
+  spin (200);
+  g_assert_null (find_label_with (GTK_WIDGET (window), "10007"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_broken_dataset (void)
 {
@@ -1111,6 +1164,7 @@ main (int    argc,
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   g_test_add_func ("/window/sample", test_sample);
+  g_test_add_func ("/window/list-refilter", test_list_refilter);
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
