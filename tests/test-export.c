@@ -275,6 +275,79 @@ test_manifest (void)
   test_remove_tree (tmp);
 }
 
+/* Images and annotations go separately: without the annotations, the
+ * images alone (no sidecar, no COCO even when asked), and the summary's
+ * annotated count follows; without the images, neither. */
+static void
+test_no_annotations (void)
+{
+  g_autofree char *dir = make_dataset (6, NULL);
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autofree char *with = g_build_filename (dir, "with", NULL);
+  g_autofree char *table_only = g_build_filename (dir, "table-only", NULL);
+  g_autoptr(DensitoDataset) src = open_dataset (dir);
+  DensitoExportFlags flags = DENSITO_EXPORT_NO_ANNOTATIONS | DENSITO_EXPORT_COCO;
+  g_autoptr(DensitoExportResult) result = NULL;
+  g_autoptr(DensitoExportResult) full = NULL;
+  g_autoptr(DensitoExportResult) bare = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) tree = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *manifest_path = g_build_filename (target, "manifest.json", NULL);
+  g_autofree char *csv = NULL;
+  JsonObject *manifest;
+  JsonObject *options;
+  DensitoExportSummary summary;
+  guint n_png = 0;
+
+  densito_export_summarize (src, NULL, flags, &summary);
+  g_assert_cmpuint (summary.patients, ==, 6);
+  g_assert_cmpuint (summary.images, ==, 12);
+  g_assert_cmpuint (summary.annotated, ==, 0);
+
+  result = export_ok (src, "", target, flags);
+  g_assert_cmpmem (densito_export_result_get_summary (result), sizeof summary, &summary, sizeof summary);
+  list_tree (target, NULL, tree);
+  for (guint i = 0; i < tree->len; i++)
+    {
+      g_assert_false (g_str_has_suffix (tree->pdata[i], ".json") &&
+                      strcmp (tree->pdata[i], "manifest.json") != 0);
+      n_png += g_str_has_suffix (tree->pdata[i], ".png");
+    }
+  g_assert_cmpuint (n_png, ==, 12);
+  g_assert_false (exists (target, "annotations.coco.json"));
+  /* patients.csv, the images and the manifest */
+  g_assert_cmpuint (densito_export_result_get_n_files (result), ==, 14);
+  g_assert_cmpuint (tree->len, ==, 14);
+  manifest = read_json (manifest_path, parser);
+  options = json_object_get_object_member (manifest, "options");
+  g_assert_true (json_object_get_boolean_member (options, "images"));
+  g_assert_false (json_object_get_boolean_member (options, "annotations"));
+  g_assert_false (json_object_get_boolean_member (options, "coco"));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (manifest, "counts"), "sidecars"),
+                   ==, 0);
+  /* The table still names every image. */
+  csv = read_text (target, "patients.csv");
+  g_assert_nonnull (strstr (csv, "10000-1.png;10000-2.png"));
+
+  /* The same dataset with the annotations: three sidecars, counted. */
+  densito_export_summarize (src, NULL, DENSITO_EXPORT_DEFAULT, &summary);
+  g_assert_cmpuint (summary.annotated, ==, 3);
+  full = export_ok (src, "", with, DENSITO_EXPORT_DEFAULT);
+  g_assert_cmpuint (densito_export_result_get_summary (full)->annotated, ==, 3);
+  g_assert_true (exists (with, "images/10000-1.json"));
+  g_assert_cmpuint (densito_export_result_get_n_files (full), ==, 17);
+
+  /* No images: no annotations either, whatever else is asked. */
+  densito_export_summarize (src, NULL, DENSITO_EXPORT_NO_IMAGES | DENSITO_EXPORT_COCO, &summary);
+  g_assert_cmpuint (summary.images, ==, 0);
+  g_assert_cmpuint (summary.annotated, ==, 0);
+  bare = export_ok (src, "", table_only, DENSITO_EXPORT_NO_IMAGES | DENSITO_EXPORT_COCO);
+  g_assert_false (exists (table_only, "images"));
+  g_assert_false (exists (table_only, "annotations.coco.json"));
+  g_assert_cmpuint (densito_export_result_get_n_files (bare), ==, 2);
+  test_remove_tree (dir);
+}
+
 /* An unreadable sidecar is left out and counted; the others, read by the
  * writer threads, reach the export, the COCO file and the counts. */
 static void
@@ -943,6 +1016,28 @@ test_cli (void)
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "not an empty folder"));
   run_clear (&r);
+
+  /* --no-annotations: the images without sidecars; COCO with it is refused. */
+  {
+    g_autofree char *bare = g_build_filename (tmp, "bare", NULL);
+    g_autoptr(GPtrArray) tree = g_ptr_array_new_with_free_func (g_free);
+    guint n_json = 0;
+
+    r = run_cli ((const char *[]){ "export", sample, "--to", bare, "--no-annotations", "--coco", NULL });
+    g_assert_cmpint (r.status, ==, 2);
+    g_assert_nonnull (strstr (r.err, "--no-annotations"));
+    g_assert_false (g_file_test (bare, G_FILE_TEST_EXISTS));
+    run_clear (&r);
+    r = run_cli ((const char *[]){ "export", sample, "--to", bare, "--no-annotations", NULL });
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.out, "(0 annotated)"));
+    run_clear (&r);
+    list_tree (bare, NULL, tree);
+    for (guint i = 0; i < tree->len; i++)
+      n_json += g_str_has_suffix (tree->pdata[i], ".json");
+    g_assert_cmpuint (n_json, ==, 1);   /* the manifest */
+    g_assert_true (exists (bare, "images"));
+  }
   test_remove_tree (tmp);
 }
 
@@ -954,6 +1049,7 @@ main (int    argc,
 
   g_test_add_func ("/export/reopen", test_reopen);
   g_test_add_func ("/export/manifest", test_manifest);
+  g_test_add_func ("/export/no-annotations", test_no_annotations);
   g_test_add_func ("/export/unreadable-sidecar", test_unreadable_sidecar);
   g_test_add_func ("/export/personal-id-images", test_personal_id_images);
   g_test_add_func ("/export/formula-injection", test_formula_injection);

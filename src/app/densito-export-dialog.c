@@ -30,10 +30,12 @@ struct _DensitoExportDialog
   GtkListBoxRow            *folder_row;
   GtkSwitch                *images_switch;
   GtkSwitch                *links_switch;
+  GtkSwitch                *annotations_switch;
   GtkSwitch                *coco_switch;
   GtkSwitch                *anonymize_switch;
   GtkListBoxRow            *images_row;
   GtkListBoxRow            *links_row;
+  GtkListBoxRow            *annotations_row;
   GtkListBoxRow            *coco_row;
   GtkListBoxRow            *anonymize_row;
   GtkWidget                *cancel_button;
@@ -89,7 +91,10 @@ get_flags (DensitoExportDialog *self)
     {
       if (!gtk_switch_get_active (self->links_switch))
         flags |= DENSITO_EXPORT_COPY;
-      if (gtk_switch_get_active (self->coco_switch))
+      /* COCO is made from the annotations. */
+      if (!gtk_switch_get_active (self->annotations_switch))
+        flags |= DENSITO_EXPORT_NO_ANNOTATIONS;
+      else if (gtk_switch_get_active (self->coco_switch))
         flags |= DENSITO_EXPORT_COCO;
     }
   if (gtk_switch_get_active (self->anonymize_switch))
@@ -139,11 +144,13 @@ update_sensitivity (DensitoExportDialog *self)
   gboolean idle = self->state == DENSITO_EXPORT_DIALOG_IDLE ||
                   self->state == DENSITO_EXPORT_DIALOG_FAILED;
   gboolean images = gtk_switch_get_active (self->images_switch);
+  gboolean annotations = images && gtk_switch_get_active (self->annotations_switch);
 
   gtk_widget_set_sensitive (self->options_box, idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->images_row), has_images (self));
   gtk_widget_set_sensitive (GTK_WIDGET (self->links_row), images);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->coco_row), images);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->annotations_row), images);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->coco_row), annotations);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.start",
                                  idle && self->summary_ready && self->n_patients > 0 &&
                                  self->target != NULL);
@@ -201,20 +208,23 @@ show_error (DensitoExportDialog *self,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message, -1);
 }
 
-/* "312 patients, 347 images, 290 annotated" */
+/* "312 patients, 347 images, 290 annotated", as far as @flags include them */
 static char *
 format_summary (const DensitoExportSummary *s,
-                gboolean                    images)
+                DensitoExportFlags          flags)
 {
   g_autofree char *patients = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u patient", "%'u patients", s->patients),
                                                s->patients);
   g_autofree char *n_images = NULL;
   g_autofree char *annotated = NULL;
 
-  if (!images)
+  if (flags & DENSITO_EXPORT_NO_IMAGES)
     /* Translators: "312 patients, no images" */
     return g_strdup_printf (_("%s, no images"), patients);
   n_images = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u image", "%'u images", s->images), s->images);
+  if (flags & DENSITO_EXPORT_NO_ANNOTATIONS)
+    /* Translators: patients, images: "312 patients, 347 images, no annotations" */
+    return g_strdup_printf (_("%s, %s, no annotations"), patients, n_images);
   annotated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u annotated", "%'u annotated", s->annotated), s->annotated);
   /* Translators: patients, images, annotated images: "312 patients, 347 images, 290 annotated" */
   return g_strdup_printf (_("%s, %s, %s"), patients, n_images, annotated);
@@ -315,7 +325,7 @@ summary_done_cb (GObject      *source,
   if (summary->patients == 0)
     text = g_strdup (_("No patients to export: the query matches none"));
   else
-    text = format_summary (summary, (get_flags (self) & DENSITO_EXPORT_NO_IMAGES) == 0);
+    text = format_summary (summary, get_flags (self));
   gtk_label_set_text (self->summary_label, text);
   self->n_patients = summary->patients;
   pii = format_pii (summary);
@@ -454,8 +464,7 @@ export_done_cb (GObject      *source,
   self->result = res;
   self->state = DENSITO_EXPORT_DIALOG_DONE;
   {
-    g_autofree char *what = format_summary (densito_export_result_get_summary (res),
-                                            (get_flags (self) & DENSITO_EXPORT_NO_IMAGES) == 0);
+    g_autofree char *what = format_summary (densito_export_result_get_summary (res), get_flags (self));
     g_autofree char *display = g_filename_display_name (densito_export_result_get_target (res));
     gboolean anonymized = (get_flags (self) & DENSITO_EXPORT_ANONYMIZE) != 0;
     g_autofree char *text = NULL;
@@ -605,6 +614,17 @@ choose_folder_action (GtkWidget  *widget,
 
 /* The ID mapping, saved outside the export */
 
+/* Under the finished export's summary, in place of the last notice. */
+static void
+show_notice (DensitoExportDialog *self,
+             const char          *text)
+{
+  g_free (self->message);
+  self->message = g_strdup (text);
+  gtk_label_set_text (self->done_label, text);
+  update_sensitivity (self);
+}
+
 static void
 save_mapping_thread (GTask        *task,
                      gpointer      source_object,
@@ -640,10 +660,7 @@ mapping_saved_cb (GObject      *source,
   else
     text = g_strdup_printf (_("The ID mapping was saved to %s. Keep it apart from the export."),
                             display);
-  g_free (self->message);
-  self->message = g_strdup (text);
-  gtk_label_set_text (self->done_label, text);
-  update_sensitivity (self);
+  show_notice (self, text);
 }
 
 static void
@@ -668,8 +685,7 @@ mapping_chosen_cb (GtkNativeDialog *chooser,
   if (!densito_export_check_mapping_path (densito_export_result_get_target (self->result), path, &error))
     {
       g_autofree char *text = g_strdup_printf (_("The ID mapping was not saved: %s"), error->message);
-      gtk_label_set_text (self->done_label, text);
-      update_sensitivity (self);
+      show_notice (self, text);
       return;
     }
   {
@@ -727,6 +743,8 @@ row_activated_cb (GtkListBox    *box,
     sw = self->images_switch;
   else if (row == self->links_row)
     sw = self->links_switch;
+  else if (row == self->annotations_row)
+    sw = self->annotations_switch;
   else if (row == self->coco_row)
     sw = self->coco_switch;
   else if (row == self->anonymize_row)
@@ -824,10 +842,12 @@ densito_export_dialog_class_init (DensitoExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, folder_row);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, images_switch);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, links_switch);
+  gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, annotations_switch);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, coco_switch);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, anonymize_switch);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, images_row);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, links_row);
+  gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, annotations_row);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, coco_row);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, anonymize_row);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, cancel_button);
@@ -860,6 +880,7 @@ densito_export_dialog_init (DensitoExportDialog *self)
 
   g_signal_connect_swapped (self->images_switch, "notify::active", G_CALLBACK (option_changed_cb), self);
   g_signal_connect_swapped (self->links_switch, "notify::active", G_CALLBACK (option_changed_cb), self);
+  g_signal_connect_swapped (self->annotations_switch, "notify::active", G_CALLBACK (option_changed_cb), self);
   g_signal_connect_swapped (self->coco_switch, "notify::active", G_CALLBACK (option_changed_cb), self);
   g_signal_connect_swapped (self->anonymize_switch, "notify::active", G_CALLBACK (option_changed_cb), self);
 }

@@ -576,6 +576,7 @@ cmd_export (int    argc,
   gboolean anonymize = FALSE;
   gboolean coco = FALSE;
   gboolean no_images = FALSE;
+  gboolean no_annotations = FALSE;
   gboolean copy = FALSE;
   DensitoExportFlags flags = DENSITO_EXPORT_DEFAULT;
   const DensitoExportSummary *summary;
@@ -590,6 +591,8 @@ cmd_export (int    argc,
       N_("With --anonymize, save the ID mapping to FILE, outside the export"), N_("FILE") },
     { "coco", 0, 0, G_OPTION_ARG_NONE, &coco, N_("Also write annotations.coco.json"), NULL },
     { "no-images", 0, 0, G_OPTION_ARG_NONE, &no_images, N_("Export the table only"), NULL },
+    { "no-annotations", 0, 0, G_OPTION_ARG_NONE, &no_annotations,
+      N_("Export the images without their sidecars"), NULL },
     { "copy", 0, 0, G_OPTION_ARG_NONE, &copy,
       N_("Copy the images even where hard links are possible"), NULL },
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, N_("Use DIR as the image folder"), N_("DIR") },
@@ -619,6 +622,9 @@ cmd_export (int    argc,
     return fail (_("export needs --to DIR, a new or empty folder"));
   if (mapping != NULL && !anonymize)
     return fail (_("--mapping is only for --anonymize"));
+  if (coco && (no_images || no_annotations))
+    return fail (_("--coco is made from the images’ annotations: leave out --no-images and "
+                   "--no-annotations"));
   if (mapping != NULL && !densito_export_check_mapping_path (to, mapping, &error))
     return fail_error (error);
 
@@ -638,6 +644,8 @@ cmd_export (int    argc,
     flags |= DENSITO_EXPORT_COCO;
   if (no_images)
     flags |= DENSITO_EXPORT_NO_IMAGES;
+  if (no_annotations)
+    flags |= DENSITO_EXPORT_NO_ANNOTATIONS;
   if (copy)
     flags |= DENSITO_EXPORT_COPY;
 

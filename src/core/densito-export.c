@@ -412,6 +412,7 @@ plan_new (DensitoDataset     *dataset,
   g_autofree guint *rows = g_new (guint, MAX (densito_table_get_n_rows (table), 1));
   g_autoptr(GHashTable) stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean anonymize = (flags & DENSITO_EXPORT_ANONYMIZE) != 0;
+  gboolean annotations = (flags & DENSITO_EXPORT_NO_ANNOTATIONS) == 0;
   guint n;
 
   plan->flags = flags;
@@ -500,7 +501,7 @@ plan_new (DensitoDataset     *dataset,
                 g_hash_table_add (stems, stem_key (pi.name));
                 g_ptr_array_add (p->files, pi.name);
                 plan->summary.images++;
-                if (densito_dataset_get_image_n_rois (dataset, images[k]) > 0)
+                if (annotations && densito_dataset_get_image_n_rois (dataset, images[k]) > 0)
                   plan->summary.annotated++;
                 if (pi.pii)
                   plan->summary.pii_renamed++;
@@ -531,6 +532,7 @@ densito_export_summarize (DensitoDataset       *dataset,
   DensitoImageIndex *index;
   g_autofree guint *rows = NULL;
   gboolean anonymize = (flags & DENSITO_EXPORT_ANONYMIZE) != 0;
+  gboolean annotations = (flags & DENSITO_EXPORT_NO_ANNOTATIONS) == 0;
   guint n;
 
   g_return_if_fail (DENSITO_IS_DATASET (dataset));
@@ -573,7 +575,7 @@ densito_export_summarize (DensitoDataset       *dataset,
               continue;
             }
           summary->images++;
-          if (densito_dataset_get_image_n_rois (dataset, images[k]) > 0)
+          if (annotations && densito_dataset_get_image_n_rois (dataset, images[k]) > 0)
             summary->annotated++;
           if (img->personal_id)
             summary->pii_renamed++;
@@ -1271,6 +1273,8 @@ manifest_json (DensitoDataset *dataset,
   g_autoptr(GPtrArray) sorted = g_ptr_array_sized_new (jobs->len);
   g_autofree char *created = now_iso8601 ();
   gboolean anonymize = (plan->flags & DENSITO_EXPORT_ANONYMIZE) != 0;
+  gboolean annotations = densito_dataset_get_images (dataset) != NULL &&
+                         !(plan->flags & (DENSITO_EXPORT_NO_ANNOTATIONS | DENSITO_EXPORT_NO_IMAGES));
   guint n_linked = 0;
 
   for (guint i = 0; i < jobs->len; i++)
@@ -1312,9 +1316,11 @@ manifest_json (DensitoDataset *dataset,
   json_builder_set_member_name (b, "anonymized");
   json_builder_add_boolean_value (b, anonymize);
   json_builder_set_member_name (b, "coco");
-  json_builder_add_boolean_value (b, (plan->flags & DENSITO_EXPORT_COCO) != 0);
+  json_builder_add_boolean_value (b, (plan->flags & DENSITO_EXPORT_COCO) && annotations);
   json_builder_set_member_name (b, "images");
   json_builder_add_boolean_value (b, (plan->flags & DENSITO_EXPORT_NO_IMAGES) == 0);
+  json_builder_set_member_name (b, "annotations");
+  json_builder_add_boolean_value (b, annotations);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "counts");
@@ -1459,6 +1465,10 @@ export_plan (DensitoDataset             *dataset,
   DensitoExportResult *result;
   Writer w = { 0 };
   gboolean with_images = index != NULL && !(flags & DENSITO_EXPORT_NO_IMAGES);
+  /* Sidecars go beside the images, and COCO is made from them: neither
+   * without the images. */
+  gboolean annotations = with_images && !(flags & DENSITO_EXPORT_NO_ANNOTATIONS);
+  gboolean with_coco = (flags & DENSITO_EXPORT_COCO) && annotations;
   guint n_rois = 0;
   guint n_annotations = 0;
   guint n_sidecars = 0;
@@ -1512,6 +1522,8 @@ export_plan (DensitoDataset             *dataset,
       g_ptr_array_add (jobs, job);
       g_hash_table_insert (image_jobs, pi->name, job);
 
+      if (!annotations)
+        continue;
       sidecar = densito_dataset_dup_sidecar_path (dataset, pi->image);
       if (g_stat (sidecar, &st) != 0)
         {
@@ -1546,7 +1558,7 @@ export_plan (DensitoDataset             *dataset,
       w.progress_data = progress_data;
       g_mutex_init (&w.mutex);
       /* The COCO file and the manifest come after the threads. */
-      w.progress.n_files = jobs->len + 1 + ((flags & DENSITO_EXPORT_COCO) ? 1 : 0);
+      w.progress.n_files = jobs->len + 1 + (with_coco ? 1 : 0);
       for (guint i = 0; i < jobs->len; i++)
         ((Job *)jobs->pdata[i])->planned = ((Job *)jobs->pdata[i])->size;
       for (guint i = 0; i < jobs->len; i++)
@@ -1571,7 +1583,7 @@ export_plan (DensitoDataset             *dataset,
           }
       }
 
-  if (ok && (flags & DENSITO_EXPORT_COCO))
+  if (ok && with_coco)
     {
       gsize len;
       char *coco = coco_json (dataset, plan, &n_annotations, &len);

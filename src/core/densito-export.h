@@ -32,6 +32,7 @@ typedef enum
   DENSITO_EXPORT_COCO      = 1 << 1,  /* write annotations.coco.json */
   DENSITO_EXPORT_NO_IMAGES = 1 << 2,  /* only patients.csv and the manifest */
   DENSITO_EXPORT_COPY      = 1 << 3,  /* copy images even where a hard link would do */
+  DENSITO_EXPORT_NO_ANNOTATIONS = 1 << 4,  /* images without their sidecars, and no COCO file */
 } DensitoExportFlags;
 
 /* The file the export writes first into <target>.partial/ and holds a
@@ -57,7 +58,8 @@ typedef struct
 {
   guint patients;
   guint images;             /* images that will be exported */
-  guint annotated;          /* of those, images whose sidecar has at least one ROI */
+  guint annotated;          /* of those, images whose sidecar has at least one ROI and is
+                             * exported (0 with DENSITO_EXPORT_NO_ANNOTATIONS) */
   guint pii_renamed;        /* images named like a national ID that get a new name */
   guint pii_left_out;       /* images named like a national ID that are left out */
   guint pii_patient_ids;    /* patient IDs that look like a national ID (kept unless anonymised) */

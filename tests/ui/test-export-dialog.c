@@ -4,15 +4,25 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Drives the Export dialog under Xvfb: opened through app.export over the
- * window's query, it exports into a new folder (checked on disk), is
- * cancelled half way (nothing left under either name), closed while
- * running, and refuses a folder that is not empty (nothing written).
+ * window's query, it exports into a new folder (checked on disk) and opens
+ * it, is cancelled half way (nothing left under either name), closed while
+ * running, refuses a folder that is not empty (nothing written), leaves
+ * out the annotations or the images as switched (the summary follows), and
+ * saves an anonymised export's ID mapping where chosen, never inside it.
+ *
+ * Open Folder goes through GIO's default application for folders: main()
+ * points XDG_DATA_HOME and XDG_CONFIG_HOME at a temporary folder whose
+ * default for inode/directory is a script that appends the URI it is given
+ * to a file. Save Mapping… uses GtkFileChooserNative, which outside a
+ * sandbox shows a GtkFileChooserDialog in this process: the test finds it,
+ * sets the file and answers it, as a user would.
  */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "densito-application.h"
 #include "densito-export.h"
@@ -27,6 +37,8 @@
 #define save_screenshot(widget, name) ui_save_screenshot (widget, name)
 
 static DensitoApplication *app;
+static char *handler_dir;   /* the folder handler's home, see main() */
+static char *opened_log;    /* the URIs it was given, one a line */
 
 static void
 wait_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
@@ -173,24 +185,46 @@ open_dialog (void)
   return dialog;
 }
 
+/* The summary line for what the core counts: LC_ALL=C.UTF-8, no digit grouping. */
+static char *
+expected_summary_for (DensitoDataset     *dataset,
+                      const char         *query_text,
+                      DensitoExportFlags  flags)
+{
+  g_autoptr(DensitoQuery) query = densito_query_parse (query_text, NULL);
+  DensitoExportSummary s;
+  g_autofree char *patients = NULL;
+
+  g_assert_nonnull (query);
+  densito_export_summarize (dataset, query, flags, &s);
+  patients = g_strdup_printf ("%u %s", s.patients, s.patients == 1 ? "patient" : "patients");
+  if (flags & DENSITO_EXPORT_NO_IMAGES)
+    return g_strdup_printf ("%s, no images", patients);
+  if (flags & DENSITO_EXPORT_NO_ANNOTATIONS)
+    return g_strdup_printf ("%s, %u %s, no annotations", patients, s.images, s.images == 1 ? "image" : "images");
+  return g_strdup_printf ("%s, %u %s, %u annotated", patients, s.images, s.images == 1 ? "image" : "images",
+                          s.annotated);
+}
+
 static char *
 expected_summary (DensitoDataset *dataset,
                   const char     *query_text)
 {
-  g_autoptr(DensitoQuery) query = densito_query_parse (query_text, NULL);
-  DensitoExportSummary s;
-
-  g_assert_nonnull (query);
-  densito_export_summarize (dataset, query, DENSITO_EXPORT_DEFAULT, &s);
-  /* LC_ALL=C.UTF-8: no digit grouping. */
-  return g_strdup_printf ("%u %s, %u %s, %u annotated", s.patients, s.patients == 1 ? "patient" : "patients",
-                          s.images, s.images == 1 ? "image" : "images", s.annotated);
+  return expected_summary_for (dataset, query_text, DENSITO_EXPORT_DEFAULT);
 }
 
 static gboolean
 exists (const char *path)
 {
   return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+file_has_text (gpointer data)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && strchr (text, '\n') != NULL;
 }
 
 static void
@@ -230,6 +264,8 @@ test_export (void)
   g_assert_nonnull (suggested);
   g_assert_false (exists (suggested));
   g_assert_nonnull (strstr (suggested, "densito-export-"));
+  /* Nothing to open before the export: Open Folder's action is off. */
+  g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (dialog), "export.open-folder")));
   wait_frame (GTK_WIDGET (dialog));
   save_screenshot (GTK_WIDGET (dialog), "export-idle.png");
 
@@ -258,6 +294,32 @@ test_export (void)
 
     /* Only the query's patients went out. */
     g_assert_cmpuint (densito_query_filter (men, table, NULL, rows), ==, 0);
+  }
+
+  /* Open Folder shows the finished folder, not the .partial one. */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (target);
+    GtkWidget *open = find_action_button (GTK_WIDGET (dialog), "export.open-folder");
+
+    g_assert_nonnull (open);
+    g_assert_true (gtk_widget_get_mapped (open));
+    g_assert_true (gtk_widget_is_sensitive (open));
+    g_assert_false (exists (opened_log));
+    gtk_widget_activate (open);
+    wait_until (file_has_text, opened_log, 20000);
+    {
+      g_autofree char *opened = NULL;
+      g_autoptr(GFile) opened_file = NULL;
+
+      /* One line: a URI or a path (GIO gives %u a path for a local file). */
+      g_assert_true (g_file_get_contents (opened_log, &opened, NULL, NULL));
+      g_assert_true (g_str_has_suffix (opened, "\n"));
+      g_assert_true (strchr (opened, '\n') == opened + strlen (opened) - 1);
+      opened[strlen (opened) - 1] = '\0';
+      opened_file = g_file_new_for_commandline_arg (opened);
+      g_assert_true (g_file_equal (opened_file, file));
+    }
+    g_unlink (opened_log);
   }
 
   /* Exporting is over: Close and Open Folder, no second Export. */
@@ -339,7 +401,7 @@ test_cancel (void)
   g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==,
                    "24 patients, 24 images, 0 annotated");
   /* Copies, not hard links, so that the export takes a while. The second
-   * switch is Hard Links (Images, Hard Links, COCO, Anonymise). */
+   * switch is Hard Links (Images, Hard Links, Annotations, COCO, Anonymise). */
   links = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 2));
   g_assert_nonnull (links);
   g_assert_true (gtk_switch_get_active (links));
@@ -490,6 +552,100 @@ test_target_not_empty (void)
   test_remove_tree (dir);
 }
 
+/* Images and annotations are switched separately; the summary follows,
+ * and so does what is written. */
+static void
+test_include (void)
+{
+  const char *sample = g_getenv ("DENSITO_SAMPLE");
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (dir, "bare", NULL);
+  g_autofree char *images_dir = g_build_filename (target, "images", NULL);
+  g_autofree char *manifest = g_build_filename (target, "manifest.json", NULL);
+  g_autofree char *coco_file = g_build_filename (target, "annotations.coco.json", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *text = NULL;
+  DensitoWindow *window = open_window (sample);
+  DensitoDataset *dataset = densito_window_get_dataset (window);
+  DensitoExportDialog *dialog;
+  GtkSwitch *images, *annotations, *coco;
+  DensitoExportSummary s;
+  guint n_png = 0;
+
+  set_query (window, "sex=F");
+  densito_export_summarize (dataset, NULL, DENSITO_EXPORT_DEFAULT, &s);
+  g_assert_cmpuint (s.annotated, >, 0);
+  dialog = open_dialog ();
+  /* Images, Hard Links, Annotations, COCO, Anonymise */
+  images = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 1));
+  annotations = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 3));
+  coco = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 4));
+  g_assert_true (gtk_switch_get_active (images));
+  g_assert_true (gtk_switch_get_active (annotations));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (coco)));
+  expected = expected_summary (dataset, "sex=F");
+  g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==, expected);
+
+  /* Without the annotations: the images only, and no COCO to make. */
+  gtk_switch_set_active (annotations, FALSE);
+  wait_until (summary_ready, dialog, 10000);
+  g_free (expected);
+  expected = expected_summary_for (dataset, "sex=F", DENSITO_EXPORT_NO_ANNOTATIONS);
+  g_assert_true (g_str_has_suffix (expected, ", no annotations"));
+  g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==, expected);
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (coco)));
+  gtk_switch_set_active (coco, TRUE);   /* an insensitive switch set anyway */
+  wait_until (summary_ready, dialog, 10000);
+  wait_frame (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "export-no-annotations.png");
+
+  densito_export_dialog_set_target (dialog, target);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+  wait_until (not_running, dialog, 30000);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_DONE);
+  g_assert_true (g_str_has_prefix (densito_export_dialog_get_message (dialog), expected));
+  {
+    g_autoptr(GDir) d = g_dir_open (images_dir, 0, NULL);
+    const char *name;
+
+    g_assert_nonnull (d);
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_assert_false (g_str_has_suffix (name, ".json"));
+        n_png += g_str_has_suffix (name, ".png");
+      }
+  }
+  g_assert_cmpuint (n_png, >, 0);
+  g_assert_false (exists (coco_file));
+  g_assert_true (g_file_get_contents (manifest, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "\"annotations\" : false"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* Without the images: no annotations either, and the summary says so. */
+  dialog = open_dialog ();
+  images = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 1));
+  annotations = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 3));
+  gtk_switch_set_active (images, FALSE);
+  wait_until (summary_ready, dialog, 10000);
+  g_free (expected);
+  expected = expected_summary_for (dataset, "sex=F", DENSITO_EXPORT_NO_IMAGES);
+  g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==, expected);
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (annotations)));
+  wait_frame (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "export-no-images.png");
+
+  /* Back on: the full count again. */
+  gtk_switch_set_active (images, TRUE);
+  wait_until (summary_ready, dialog, 10000);
+  g_free (expected);
+  expected = expected_summary (dataset, "sex=F");
+  g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==, expected);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  test_remove_tree (dir);
+}
+
 static guint
 count_dialogs (void)
 {
@@ -502,6 +658,84 @@ count_dialogs (void)
       if (DENSITO_IS_EXPORT_DIALOG (w) && gtk_widget_get_visible (w))
         n++;
     }
+  return n;
+}
+
+static GtkWidget *
+find_file_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_FILE_CHOOSER_DIALOG (w) && gtk_widget_get_visible (w))
+        return w;
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return find_file_chooser () != NULL;
+}
+
+typedef struct
+{
+  DensitoExportDialog *dialog;
+  char                *before;   /* the message before Save Mapping… */
+} MappingWait;
+
+/* A new answer about the mapping, saved or not. */
+static gboolean
+mapping_answered (gpointer data)
+{
+  MappingWait *w = data;
+  const char *message = densito_export_dialog_get_message (w->dialog);
+
+  return message != NULL && g_strcmp0 (message, w->before) != 0 &&
+         strstr (message, "ID mapping was") != NULL;
+}
+
+/* Clicks Save Mapping…, and in the file chooser it opens picks @path and
+ * answers Save, as a user would; then waits for the dialog's answer. */
+static void
+save_mapping (DensitoExportDialog *dialog,
+              const char          *path)
+{
+  MappingWait wait = { dialog, g_strdup (densito_export_dialog_get_message (dialog)) };
+  GtkWidget *button = find_action_button (GTK_WIDGET (dialog), "export.save-mapping");
+  GtkWidget *chooser;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  gtk_widget_activate (button);
+  wait_until (chooser_shown, NULL, 10000);
+  chooser = find_file_chooser ();
+  /* Offered beside the export, under the export's name. */
+  {
+    g_autofree char *name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
+    g_assert_true (g_str_has_suffix (name, "-id-mapping.csv"));
+  }
+  /* One chooser at a time: Save Mapping… waits for this one. */
+  g_assert_false (gtk_widget_is_sensitive (button));
+  /* A full path typed into the name field: gtk_file_chooser_set_file()
+   * did not take in this dialog under the test (it stayed in /tmp). */
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), path);
+  spin (200);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  wait_until (mapping_answered, &wait, 20000);
+  g_free (wait.before);
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = strchr (text, '\n'); p != NULL; p = strchr (p + 1, '\n'))
+    n++;
   return n;
 }
 
@@ -526,7 +760,7 @@ test_anonymize (void)
   spin (100);
   g_assert_cmpuint (count_dialogs (), ==, 1);
 
-  anonymize = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 4));
+  anonymize = GTK_SWITCH (find_nth_switch (GTK_WIDGET (dialog), 5));
   g_assert_false (gtk_switch_get_active (anonymize));
   gtk_switch_set_active (anonymize, TRUE);
   wait_until (summary_ready, dialog, 10000);
@@ -550,10 +784,82 @@ test_anonymize (void)
   g_assert_nonnull (strstr (csv, "\nP00001"));
   g_assert_null (strstr (csv, "\n100"));
 
+  /* Save Mapping… into the export is refused, and nothing is written. */
+  {
+    g_autofree char *inside = g_build_filename (target, "ids.csv", NULL);
+
+    save_mapping (dialog, inside);
+    g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), "was not saved"));
+    g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), "inside the anonymised export"));
+    g_assert_false (exists (inside));
+    spin (100);
+    wait_frame (GTK_WIDGET (dialog));
+    save_screenshot (GTK_WIDGET (dialog), "export-mapping-refused.png");
+  }
+
+  /* ...and beside it, it is saved where chosen, for the owner only, with
+   * every new ID of patients.csv against an original one. */
+  {
+    g_autofree char *outside = g_build_filename (dir, "ids.csv", NULL);
+    g_autofree char *mapping = NULL;
+    g_auto(GStrv) lines = NULL;
+    GStatBuf st;
+
+    save_mapping (dialog, outside);
+    g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), "was saved to"));
+    g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog), outside));
+    g_assert_true (g_file_get_contents (outside, &mapping, NULL, NULL));
+    g_assert_cmpint (g_stat (outside, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    lines = g_strsplit (mapping, "\n", -1);
+    g_assert_cmpstr (lines[0], ==, "ORIGINAL_ID,EXPORT_ID");
+    /* header, one line per patient, the empty string after the last \n */
+    g_assert_cmpuint (g_strv_length (lines), ==, count_lines (csv) + 1);
+    for (guint i = 1; lines[i][0] != '\0'; i++)
+      {
+        const char *comma = strchr (lines[i], ',');
+        g_autofree char *row = NULL;
+
+        g_assert_nonnull (comma);
+        g_assert_true (g_str_has_prefix (lines[i], "100"));
+        row = g_strconcat ("\n", comma + 1, ",", NULL);
+        g_assert_nonnull (strstr (csv, row));
+      }
+    spin (100);
+    wait_frame (GTK_WIDGET (dialog));
+    save_screenshot (GTK_WIDGET (dialog), "export-mapping-saved.png");
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   spin (100);
   g_assert_cmpuint (count_dialogs (), ==, 0);
   test_remove_tree (dir);
+}
+
+/* Before GIO reads any application list: see the top of this file. */
+static void
+install_folder_handler (void)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *script_text = NULL;
+  g_autofree char *desktop = NULL;
+
+  handler_dir = test_make_tmpdir ();
+  data = g_build_filename (handler_dir, "data", NULL);
+  config = g_build_filename (handler_dir, "config", NULL);
+  opened_log = g_build_filename (handler_dir, "opened.txt", NULL);
+  script_text = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n", opened_log);
+  script = test_write_file (handler_dir, "record-uri", script_text, -1);
+  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
+  desktop = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Record URI\nExec=%s %%u\n"
+                             "MimeType=inode/directory;\nNoDisplay=true\n", script);
+  g_free (test_write_file (data, "applications/densito-test-open.desktop", desktop, -1));
+  g_free (test_write_file (config, "mimeapps.list",
+                           "[Default Applications]\ninode/directory=densito-test-open.desktop\n", -1));
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
 }
 
 int
@@ -562,6 +868,7 @@ main (int    argc,
 {
   int ret;
 
+  install_folder_handler ();
   gtk_test_init (&argc, &argv, NULL);
 
   app = densito_application_new ();
@@ -571,8 +878,12 @@ main (int    argc,
   g_test_add_func ("/export-dialog/cancel", test_cancel);
   g_test_add_func ("/export-dialog/target-not-empty", test_target_not_empty);
   g_test_add_func ("/export-dialog/anonymize", test_anonymize);
+  g_test_add_func ("/export-dialog/include", test_include);
 
   ret = g_test_run ();
   g_clear_object (&app);
+  test_remove_tree (handler_dir);
+  g_free (handler_dir);
+  g_free (opened_log);
   return ret;
 }
