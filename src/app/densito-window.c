@@ -3549,10 +3549,15 @@ image_adjusted_cb (DensitoScanView *view,
 
   g_object_get (view, "brightness", &brightness, "contrast", &contrast, "invert", &invert, NULL);
   adjusted = fabs (brightness) > 1e-6 || fabs (contrast - 1) > 1e-6 || invert;
-  if (adjusted)
-    gtk_widget_add_css_class (button, "image-adjusted");
-  else
-    gtk_widget_remove_css_class (button, "image-adjusted");
+  /* On the menu button and on its button node ("menubutton > button.toggle"),
+   * which the theme draws. */
+  for (GtkWidget *w = button; w != NULL; w = w == button ? gtk_widget_get_first_child (button) : NULL)
+    {
+      if (adjusted)
+        gtk_widget_add_css_class (w, "image-adjusted");
+      else
+        gtk_widget_remove_css_class (w, "image-adjusted");
+    }
   gtk_widget_set_tooltip_text (button, adjusted ? _("Brightness, contrast and invert: changed, the image is not shown as scanned")
                                                 : _("Brightness, contrast and invert"));
 }

@@ -773,6 +773,8 @@ test_columns_and_adjust (void)
   g_assert_false (gtk_widget_has_css_class (adjust, "image-adjusted"));
   g_object_set (scan, "brightness", 0.3, NULL);
   g_assert_true (gtk_widget_has_css_class (adjust, "image-adjusted"));
+  spin (200);
+  save_screenshot (GTK_WIDGET (window), "window-adjusted.png");
   densito_scan_view_reset_adjustments (scan);
   g_assert_false (gtk_widget_has_css_class (adjust, "image-adjusted"));
   g_object_set (scan, "invert", TRUE, NULL);
