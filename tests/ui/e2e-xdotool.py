@@ -90,8 +90,11 @@ try:
         g = dict(line.split("=", 1) for line in geo.split() if "=" in line)
         x, y = int(g.get("X", 0)), int(g.get("Y", 0))
         before = state()["selected"]
-        # The list starts below the filter bar; rows are about 30 px high.
-        for row_y in (230, 260, 290):
+        # The list starts below the filter bar (search, two rows of quick
+        # filters, the column titles: about 232 px from the window's top
+        # with the sample's banner); rows are about 20 px high. Clicks
+        # stay below the titles, which would sort the list.
+        for row_y in (262, 292, 322):
             xdo("mousemove", "--sync", str(x + 60), str(y + row_y))
             xdo("click", "1")
             time.sleep(0.4)
