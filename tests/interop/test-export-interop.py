@@ -6,7 +6,8 @@
 #  2. annotations.coco.json follows the COCO field rules: unique ids, every
 #     annotation's image and category exist, bbox inside the image,
 #     segmentation of 8 numbers, sizes and patient IDs on every image.
-# Both with and without --anonymize. Prints TAP.
+# Both with and without --anonymize; and with --no-annotations, no sidecar,
+# no COCO and a true manifest. Prints TAP.
 import json
 import os
 import shutil
@@ -122,6 +123,41 @@ def check_export(tag, args):
 
 check_export("plain", [])
 check_export("anonymised", ["--anonymize", "--copy"])
+
+
+def check_no_annotations():
+    """--no-annotations: the images, no sidecar, no COCO; the manifest true."""
+    import hashlib
+    tmp = tempfile.mkdtemp(prefix="densito-export-interop-")
+    try:
+        out = os.path.join(tmp, "out")
+        run = subprocess.run([DENSITO, "export", SAMPLE, "--to", out, "--no-annotations"],
+                             capture_output=True, text=True)
+        check("no-annotations: densito export exits 0", run.returncode == 0, run.stderr)
+        if run.returncode != 0:
+            return
+        names = os.listdir(os.path.join(out, "images"))
+        check("no-annotations: images exported, no sidecar among them",
+              names and not any(n.endswith(".json") for n in names), names[:5])
+        check("no-annotations: no COCO file",
+              not os.path.exists(os.path.join(out, "annotations.coco.json")))
+        with open(os.path.join(out, "manifest.json")) as f:
+            manifest = json.load(f)
+        check("no-annotations: manifest says so",
+              manifest["options"]["annotations"] is False and manifest["counts"]["sidecars"] == 0,
+              manifest["options"])
+        bad = []
+        for entry in manifest["files"]:
+            with open(os.path.join(out, entry["path"]), "rb") as f:
+                if hashlib.sha256(f.read()).hexdigest() != entry["sha256"]:
+                    bad.append(entry["path"])
+        check("no-annotations: every file in the manifest has its hash",
+              not bad and len(manifest["files"]) == len(names) + 1, bad[:3])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+check_no_annotations()
 
 print(f"1..{len(results)}")
 failed = 0
