@@ -208,6 +208,17 @@ show_error (DensitoExportDialog *self,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message, -1);
 }
 
+/* Under the finished export's summary, in place of the last notice. */
+static void
+show_notice (DensitoExportDialog *self,
+             const char          *text)
+{
+  g_free (self->message);
+  self->message = g_strdup (text);
+  gtk_label_set_text (self->done_label, text);
+  update_sensitivity (self);
+}
+
 /* "312 patients, 347 images, 290 annotated", as far as @flags include them */
 static char *
 format_summary (const DensitoExportSummary *s,
@@ -477,9 +488,7 @@ export_done_cb (GObject      *source,
     else
       /* Translators: the summary line, then the folder */
       text = g_strdup_printf (_("%s in %s."), what, display);
-    gtk_label_set_text (self->done_label, text);
-    g_free (self->message);
-    self->message = g_steal_pointer (&text);
+    show_notice (self, text);
     gtk_widget_set_visible (self->mapping_button, anonymized);
   }
   show_status (self, "done");
@@ -613,17 +622,6 @@ choose_folder_action (GtkWidget  *widget,
 }
 
 /* The ID mapping, saved outside the export */
-
-/* Under the finished export's summary, in place of the last notice. */
-static void
-show_notice (DensitoExportDialog *self,
-             const char          *text)
-{
-  g_free (self->message);
-  self->message = g_strdup (text);
-  gtk_label_set_text (self->done_label, text);
-  update_sensitivity (self);
-}
 
 static void
 save_mapping_thread (GTask        *task,
