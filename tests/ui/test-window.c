@@ -17,6 +17,7 @@
 
 #include "densito-application.h"
 #include "densito-edit-stack.h"
+#include "densito-patient.h"
 #include "densito-query.h"
 #include "densito-problems-window.h"
 #include "densito-scan-view.h"
@@ -291,6 +292,28 @@ test_list_refilter (void)
   g_assert_cmpstr (densito_window_get_image_name (window), !=, image);
   spin (200);
   g_assert_null (find_label_with (GTK_WIDGET (window), "10007"));
+
+  /* Sorted by ID, descending: a refilter sorts the new rows, and the
+   * selection still follows the shown patient. */
+  set_query (window, "");
+  {
+    g_autoptr(GtkColumnViewColumn) id_column = g_list_model_get_item (gtk_column_view_get_columns (cv), 0);
+
+    gtk_column_view_sort_by_column (cv, id_column, GTK_SORT_DESCENDING);
+  }
+  spin (200);
+  gtk_single_selection_set_selected (sel, 40);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
+  set_query (window, "sex=F");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
+  {
+    g_autoptr(DensitoPatient) first = g_list_model_get_item (G_LIST_MODEL (sel), 0);
+    g_autoptr(DensitoPatient) next = g_list_model_get_item (G_LIST_MODEL (sel), 1);
+
+    g_assert_cmpstr (densito_patient_get_id (first), >, densito_patient_get_id (next));
+  }
+  spin (200);
+  g_assert_null (find_label_with (GTK_WIDGET (window), "10006"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
