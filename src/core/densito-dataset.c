@@ -101,13 +101,16 @@ collect_csv (const char *directory,
       if (name[0] == '.')
         continue;
       path = g_build_filename (directory, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+      if (has_suffix_nocase (name, ".csv"))
         {
-          if (depth < TABLE_MAX_DEPTH)
-            collect_csv (path, depth + 1, out);
+          if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            g_ptr_array_add (out, g_steal_pointer (&path));
         }
-      else if (has_suffix_nocase (name, ".csv"))
-        g_ptr_array_add (out, g_steal_pointer (&path));
+      /* Only a folder that may be entered is worth a stat: the image
+       * folder one level down holds thousands of files. */
+      else if (depth < TABLE_MAX_DEPTH && !densito_is_image_name (name) &&
+               !has_suffix_nocase (name, ".json") && g_file_test (path, G_FILE_TEST_IS_DIR))
+        collect_csv (path, depth + 1, out);
     }
 }
 
@@ -195,7 +198,9 @@ count_images (const char  *directory,
         continue;
       if (densito_is_image_name (name))
         count++;
-      else if (depth < IMAGE_DIR_MAX_DEPTH)
+      /* Sidecars and tables sit beside the images: no stat for them. */
+      else if (depth < IMAGE_DIR_MAX_DEPTH && !has_suffix_nocase (name, ".json") &&
+               !has_suffix_nocase (name, ".csv"))
         {
           g_autofree char *path = g_build_filename (directory, name, NULL);
           if (g_file_test (path, G_FILE_TEST_IS_DIR))
