@@ -69,5 +69,6 @@ main (int    argc,
 
   choose_renderer ();
   app = densito_application_new ();
+  densito_application_preload_args (app, argc, argv);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

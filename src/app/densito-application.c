@@ -8,12 +8,31 @@
 #include <glib/gi18n.h>
 
 #include "densito-application.h"
+#include "densito-dataset.h"
 #include "densito-export-dialog.h"
 #include "densito-window.h"
+
+/* The progress of a preload, which the worker reports before any window
+ * can show it: kept here, and handed on to the window that claims it. */
+typedef struct
+{
+  GMutex               lock;
+  double               fraction;
+  DensitoProgressFunc  func;
+  gpointer             data;
+} PreloadProgress;
 
 struct _DensitoApplication
 {
   GtkApplication parent_instance;
+
+  /* The dataset the first window will open, loading while GTK starts. */
+  char                *preload_path;
+  GCancellable        *preload_cancellable;
+  PreloadProgress     *preload_progress;
+  GAsyncResult        *preload_result;     /* once loaded, until claimed */
+  GAsyncReadyCallback  preload_callback;   /* once claimed, until loaded */
+  gpointer             preload_user_data;
 };
 
 G_DEFINE_FINAL_TYPE (DensitoApplication, densito_application, GTK_TYPE_APPLICATION)
@@ -44,6 +63,167 @@ densito_application_dup_sample_path (void)
   if (g_file_test (installed, G_FILE_TEST_IS_DIR))
     return g_steal_pointer (&installed);
   return g_strdup (SOURCE_SAMPLEDIR);
+}
+
+/**
+ * densito_application_dup_default_path:
+ *
+ * What a window opens when it is given nothing: the dataset opened last,
+ * if it is still there, or the bundled sample.
+ */
+char *
+densito_application_dup_default_path (GSettings *settings)
+{
+  g_autofree char *last = g_settings_get_string (settings, "last-dataset");
+
+  if (last != NULL && *last != '\0' && g_file_test (last, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&last);
+  return densito_application_dup_sample_path ();
+}
+
+static void
+preload_progress_cb (double   fraction,
+                     gpointer data)
+{
+  PreloadProgress *p = data;
+
+  g_mutex_lock (&p->lock);
+  p->fraction = fraction;
+  if (p->func != NULL)
+    p->func (fraction, p->data);
+  g_mutex_unlock (&p->lock);
+}
+
+static void
+preload_progress_free (PreloadProgress *p)
+{
+  g_mutex_clear (&p->lock);
+}
+
+/* Hands the loaded dataset (or the error) to the window that claimed it. */
+static gboolean
+deliver_preload_cb (gpointer data)
+{
+  DensitoApplication *self = data;
+  g_autoptr(GAsyncResult) result = g_steal_pointer (&self->preload_result);
+  GAsyncReadyCallback callback = self->preload_callback;
+
+  self->preload_callback = NULL;
+  g_clear_pointer (&self->preload_path, g_free);
+  callback (NULL, result, self->preload_user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+preload_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(DensitoApplication) self = user_data;
+
+  self->preload_result = g_object_ref (result);
+  if (self->preload_callback != NULL)
+    deliver_preload_cb (self);
+}
+
+/**
+ * densito_application_preload:
+ * @path: the dataset the first window will open
+ *
+ * Starts loading @path in a worker thread, so that the table is read
+ * while GTK starts and the window is built, instead of after. The first
+ * window takes it over with densito_application_claim_preload().
+ */
+void
+densito_application_preload (DensitoApplication *self,
+                             const char         *path)
+{
+  g_return_if_fail (DENSITO_IS_APPLICATION (self));
+  g_return_if_fail (self->preload_path == NULL);
+
+  self->preload_path = g_strdup (path);
+  self->preload_cancellable = g_cancellable_new ();
+  self->preload_progress = g_rc_box_new0 (PreloadProgress);
+  g_mutex_init (&self->preload_progress->lock);
+  /* Sidecars are read after the first frame, as for any opening. */
+  densito_dataset_open_async (path, NULL, DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS,
+                              self->preload_cancellable,
+                              preload_progress_cb, self->preload_progress,
+                              preload_done_cb, g_object_ref (self));
+}
+
+/**
+ * densito_application_preload_args:
+ *
+ * Preloads what the command line (no argument, or one dataset) will make
+ * the first window open.
+ */
+void
+densito_application_preload_args (DensitoApplication *self,
+                                  int                 argc,
+                                  char              **argv)
+{
+  g_autofree char *path = NULL;
+
+  if (argc == 1)
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+      path = densito_application_dup_default_path (settings);
+    }
+  else if (argc == 2)
+    {
+      /* As GApplication will hand it to "open". */
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[1]);
+      path = g_file_get_path (file);
+    }
+  if (path != NULL)
+    densito_application_preload (self, path);
+}
+
+/**
+ * densito_application_claim_preload:
+ * @progress: (nullable): where the load's progress goes from now on (from
+ *   the worker thread, as for densito_dataset_open_async())
+ * @callback: called as densito_dataset_open_async() calls it
+ *
+ * Takes over the preload of @path, if there is one not yet claimed.
+ * @callback is never called before this returns.
+ *
+ * Returns: (transfer full) (nullable): the cancellable of the load, or
+ *   %NULL when @path is not being preloaded (open it as usual)
+ */
+GCancellable *
+densito_application_claim_preload (DensitoApplication  *self,
+                                   const char          *path,
+                                   DensitoProgressFunc  progress,
+                                   gpointer             progress_data,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GCancellable *cancellable;
+  PreloadProgress *p = self->preload_progress;
+
+  g_return_val_if_fail (DENSITO_IS_APPLICATION (self), NULL);
+
+  if (self->preload_path == NULL || self->preload_callback != NULL ||
+      g_strcmp0 (self->preload_path, path) != 0)
+    return NULL;
+
+  cancellable = g_object_ref (self->preload_cancellable);
+  g_mutex_lock (&p->lock);
+  p->func = progress;
+  p->data = progress_data;
+  if (progress != NULL && p->fraction > 0)
+    progress (p->fraction, progress_data);
+  g_mutex_unlock (&p->lock);
+
+  self->preload_callback = callback;
+  self->preload_user_data = user_data;
+  /* Loaded already: the callback runs from the main loop, as it would
+   * for any opening, and before the next frame is drawn. */
+  if (self->preload_result != NULL)
+    g_idle_add_full (G_PRIORITY_DEFAULT, deliver_preload_cb, g_object_ref (self), g_object_unref);
+  return cancellable;
 }
 
 static DensitoWindow *
@@ -180,9 +360,28 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+densito_application_finalize (GObject *object)
+{
+  DensitoApplication *self = DENSITO_APPLICATION (object);
+
+  if (self->preload_cancellable != NULL)
+    g_cancellable_cancel (self->preload_cancellable);
+  g_clear_object (&self->preload_cancellable);
+  g_clear_object (&self->preload_result);
+  g_clear_pointer (&self->preload_path, g_free);
+  if (self->preload_progress != NULL)
+    g_rc_box_release_full (self->preload_progress, (GDestroyNotify)preload_progress_free);
+
+  G_OBJECT_CLASS (densito_application_parent_class)->finalize (object);
+}
+
+static void
 densito_application_class_init (DensitoApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = densito_application_finalize;
 
   app_class->activate = densito_application_activate;
   app_class->open = densito_application_open;

@@ -7,6 +7,8 @@
 
 #include <gtk/gtk.h>
 
+#include "densito-error.h"
+
 G_BEGIN_DECLS
 
 #define DENSITO_TYPE_APPLICATION (densito_application_get_type ())
@@ -16,5 +18,17 @@ G_DECLARE_FINAL_TYPE (DensitoApplication, densito_application, DENSITO, APPLICAT
 DensitoApplication *densito_application_new           (void);
 char               *densito_application_dup_sample_path (void);
 gint64              densito_application_get_start_time (void);
+char               *densito_application_dup_default_path (GSettings          *settings);
+void                densito_application_preload        (DensitoApplication  *self,
+                                                        const char          *path);
+void                densito_application_preload_args   (DensitoApplication  *self,
+                                                        int                  argc,
+                                                        char               **argv);
+GCancellable       *densito_application_claim_preload  (DensitoApplication  *self,
+                                                        const char          *path,
+                                                        DensitoProgressFunc  progress,
+                                                        gpointer             progress_data,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
 
 G_END_DECLS

@@ -71,6 +71,10 @@ struct _DensitoWindow
   DensitoDataset       *dataset;
   DensitoPatientModel  *model;
   GtkSingleSelection   *selection;
+  GtkSliceListModel    *slice;        /* the rows in view, until the first frame is drawn */
+  GdkFrameClock        *slice_clock;
+  gulong                slice_paint_handler;
+  guint                 slice_source;
   char                 *dataset_path;
 
   GCancellable         *open_cancellable;
@@ -82,6 +86,7 @@ struct _DensitoWindow
   char                 *image_name;
   gboolean              updating_filters;
   gboolean              bench_startup;
+  gboolean              bench_first_painted;
   char                 *state_file;
   char                 *last_error;
   char                 *last_query;    /* the last query text that parsed */
@@ -145,6 +150,7 @@ static void install_existing (DensitoWindow    *self,
 static void update_edit_state (DensitoWindow *self);
 static void update_thumbnail_marks (DensitoWindow *self);
 static void update_progress (DensitoWindow *self);
+static void unlimit_list (DensitoWindow *self);
 static void resume_review (DensitoWindow *self);
 struct _ImageLoad;
 static void install_stack (DensitoWindow     *self,
@@ -1433,6 +1439,8 @@ go_to (DensitoWindow *self,
 {
   GtkWidget *list = inner_list_view (self);
 
+  if (pos >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
+    unlimit_list (self);
   if (pos == gtk_single_selection_get_selected (self->selection))
     {
       show_image (self, image);
@@ -1445,10 +1453,18 @@ go_to (DensitoWindow *self,
     gtk_widget_activate_action (list, "list.scroll-to-item", "u", pos);
 }
 
-/* The first unreviewed, readable image in list order from (@pos, @image)
- * on, wrapping around once. */
 static gboolean
-find_unreviewed (DensitoWindow *self,
+list_limited (DensitoWindow *self)
+{
+  return self->slice != NULL && gtk_slice_list_model_get_size (self->slice) != G_MAXUINT;
+}
+
+/* Looks through the first @n patients of the list from (@pos, @image) on:
+ * to the end, or (@wrap) round to where it began. */
+static gboolean
+scan_unreviewed (DensitoWindow *self,
+                 guint          n,
+                 gboolean       wrap,
                  guint          pos,
                  guint          image,
                  guint         *found_pos,
@@ -1456,18 +1472,15 @@ find_unreviewed (DensitoWindow *self,
 {
   GListModel *model = G_LIST_MODEL (self->selection);
   DensitoImageIndex *images = images_of (self);
-  guint n = g_list_model_get_n_items (model);
 
-  if (images == NULL || n == 0)
-    return FALSE;
-  for (guint k = 0; k <= n; k++)
+  for (guint k = 0; wrap ? k <= n : pos + k < n; k++)
     {
       guint p = (pos + k) % n;
       g_autoptr(DensitoPatient) patient = g_list_model_get_item (model, p);
       guint n_img;
       const guint *idx = row_images (self, densito_patient_get_row (patient), &n_img);
       guint from = k == 0 ? image : 0;
-      guint to = k == n ? MIN (image, n_img) : n_img;
+      guint to = wrap && k == n ? MIN (image, n_img) : n_img;
 
       for (guint i = from; i < to; i++)
         if (densito_dataset_get_image_review (self->dataset, idx[i]) == DENSITO_REVIEW_UNREVIEWED &&
@@ -1479,6 +1492,29 @@ find_unreviewed (DensitoWindow *self,
           }
     }
   return FALSE;
+}
+
+/* The first unreviewed, readable image in list order from (@pos, @image)
+ * on, wrapping around once. */
+static gboolean
+find_unreviewed (DensitoWindow *self,
+                 guint          pos,
+                 guint          image,
+                 guint         *found_pos,
+                 guint         *found_image)
+{
+  GListModel *model = G_LIST_MODEL (self->selection);
+  guint n = g_list_model_get_n_items (model);
+
+  if (images_of (self) == NULL)
+    return FALSE;
+  /* Found among the rows the first frame has, the answer is the same
+   * as the whole list's: they come first from @pos on. */
+  if (list_limited (self) && pos < n && scan_unreviewed (self, n, FALSE, pos, image, found_pos, found_image))
+    return TRUE;
+  unlimit_list (self);
+  n = g_list_model_get_n_items (model);
+  return n > 0 && scan_unreviewed (self, n, TRUE, pos, image, found_pos, found_image);
 }
 
 static void
@@ -2486,6 +2522,87 @@ sync_filters_from_text (DensitoWindow *self,
   self->updating_filters = FALSE;
 }
 
+/* A surface that goes away disposes of its frame clock, which drops the
+ * handler with it. */
+static void
+forget_slice_clock (DensitoWindow *self)
+{
+  if (self->slice_clock != NULL && g_signal_handler_is_connected (self->slice_clock, self->slice_paint_handler))
+    g_signal_handler_disconnect (self->slice_clock, self->slice_paint_handler);
+  self->slice_paint_handler = 0;
+  g_clear_object (&self->slice_clock);
+}
+
+/* The whole list, from the first frame after a dataset opens on (see
+ * limit_list), or at once when something needs a row further down. */
+static void
+unlimit_list (DensitoWindow *self)
+{
+  g_clear_handle_id (&self->slice_source, g_source_remove);
+  forget_slice_clock (self);
+  if (self->slice != NULL && gtk_slice_list_model_get_size (self->slice) != G_MAXUINT)
+    gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+}
+
+static gboolean
+unlimit_list_cb (gpointer data)
+{
+  DensitoWindow *self = data;
+
+  self->slice_source = 0;
+  unlimit_list (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+limit_list_painted_cb (GdkFrameClock *clock,
+                       DensitoWindow *self)
+{
+  forget_slice_clock (self);
+  /* Right after this frame is on screen. */
+  g_clear_handle_id (&self->slice_source, g_source_remove);
+  self->slice_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, unlimit_list_cb, self, NULL);
+}
+
+/* GTK 4.8's list view makes 200 rows of cells whatever its height, which
+ * took about 130 ms, and as long again to lay out and draw, before the
+ * first frame of an opened dataset. That frame gets only the rows a
+ * screen of this display can show (so every row in view is there); the
+ * rest of the list follows right after it is drawn. */
+static guint
+list_limit (DensitoWindow *self)
+{
+  GListModel *monitors = gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (self)));
+  int tallest = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (monitors); i++)
+    {
+      g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, i);
+      GdkRectangle geometry;
+
+      gdk_monitor_get_geometry (monitor, &geometry);
+      tallest = MAX (tallest, geometry.height);
+    }
+  /* No row is 20 px or less: a caption-sized font and no padding. */
+  return tallest > 0 ? (guint)tallest / 20 + 2 : G_MAXUINT;
+}
+
+static void
+limit_list (DensitoWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  unlimit_list (self);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || clock == NULL)
+    return;
+  gtk_slice_list_model_set_size (self->slice, list_limit (self));
+  self->slice_clock = g_object_ref (clock);
+  self->slice_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (limit_list_painted_cb), self);
+  /* In case no frame comes (a hidden window on Wayland); long enough for
+   * a slow first frame (a sanitizer build on a loaded machine). */
+  self->slice_source = g_timeout_add_seconds (3, unlimit_list_cb, self);
+}
+
 /* The list position of table row @row, or GTK_INVALID_LIST_POSITION. */
 static guint
 list_position_of_row (DensitoWindow *self,
@@ -2493,16 +2610,20 @@ list_position_of_row (DensitoWindow *self,
 {
   GListModel *list = G_LIST_MODEL (self->selection);
   guint pos = densito_patient_model_find_row (self->model, row);
-  guint n = g_list_model_get_n_items (list);
+  guint n;
 
   if (pos == GTK_INVALID_LIST_POSITION)
     return pos;
+  if (pos >= g_list_model_get_n_items (list))
+    unlimit_list (self);
   {
     g_autoptr(DensitoPatient) there = g_list_model_get_item (list, pos);
     if (densito_patient_get_row (there) == row)
       return pos;
   }
   /* Sorted by a column: look for it. */
+  unlimit_list (self);
+  n = g_list_model_get_n_items (list);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DensitoPatient) patient = g_list_model_get_item (list, i);
@@ -2684,28 +2805,37 @@ update_banner (DensitoWindow *self,
   gtk_revealer_set_reveal_child (self->banner_revealer, text->len > 0);
 }
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                DensitoWindow *self)
+static gint64
+bench_elapsed_ms (void)
 {
   const char *t0 = g_getenv ("DENSITO_BENCH_T0");
-  gint64 now_ms, start_ms;
-
-  g_signal_handlers_disconnect_by_func (clock, after_paint_cb, self);
 
   /* DENSITO_BENCH_T0 (realtime ns, set by the benchmark right before
    * exec) measures from outside the process; without it, from main(). */
   if (t0 != NULL)
+    return g_get_real_time () / 1000 - g_ascii_strtoll (t0, NULL, 10) / 1000000;
+  return (g_get_monotonic_time () - densito_application_get_start_time ()) / 1000;
+}
+
+/* DENSITO_BENCH=startup: the first frame with the list filled, and the
+ * first one with all of the list (see limit_list). */
+static void
+after_paint_cb (GdkFrameClock *clock,
+                DensitoWindow *self)
+{
+  gboolean whole = self->slice == NULL || gtk_slice_list_model_get_size (self->slice) == G_MAXUINT;
+
+  if (!self->bench_first_painted)
     {
-      now_ms = g_get_real_time () / 1000;
-      start_ms = g_ascii_strtoll (t0, NULL, 10) / 1000000;
+      self->bench_first_painted = TRUE;
+      g_print ("startup_ms=%" G_GINT64_FORMAT "\n", bench_elapsed_ms ());
+      if (!whole)
+        return;
     }
-  else
-    {
-      now_ms = g_get_monotonic_time () / 1000;
-      start_ms = densito_application_get_start_time () / 1000;
-    }
-  g_print ("startup_ms=%" G_GINT64_FORMAT "\n", now_ms - start_ms);
+  if (!whole)
+    return;
+  g_signal_handlers_disconnect_by_func (clock, after_paint_cb, self);
+  g_print ("startup_whole_list_ms=%" G_GINT64_FORMAT "\n", bench_elapsed_ms ());
   g_application_quit (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))));
 }
 
@@ -2772,7 +2902,11 @@ set_dataset (DensitoWindow  *self,
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   g_clear_object (&self->selection);
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_steal_pointer (&sorted)));
+  unlimit_list (self);
+  g_clear_object (&self->slice);
+  self->slice = gtk_slice_list_model_new (G_LIST_MODEL (g_steal_pointer (&sorted)), 0, G_MAXUINT);
+  limit_list (self);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->slice)));
   gtk_single_selection_set_autoselect (self->selection, TRUE);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
@@ -2876,11 +3010,11 @@ open_path_now (DensitoWindow *self,
 {
   g_autofree char *base = NULL;
   g_autofree char *text = NULL;
+  GtkApplication *app;
 
   if (self->open_cancellable != NULL)
     g_cancellable_cancel (self->open_cancellable);
   g_clear_object (&self->open_cancellable);
-  self->open_cancellable = g_cancellable_new ();
 
   base = g_filename_display_basename (path);
   text = g_strdup_printf (_("Opening %s…"), base);
@@ -2889,7 +3023,21 @@ open_path_now (DensitoWindow *self,
   gtk_stack_set_visible_child_name (self->stack, "loading");
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
 
+  /* The first window's dataset has been loading since the process
+   * started (main.c): take that load over. */
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (DENSITO_IS_APPLICATION (app))
+    self->open_cancellable = densito_application_claim_preload (DENSITO_APPLICATION (app), path,
+                                                                progress_cb, self->progress,
+                                                                open_done_cb, self);
+  if (self->open_cancellable != NULL)
+    {
+      g_object_ref (self);   /* for open_done_cb */
+      return;
+    }
+
   /* Sidecars are read after the first frame (see set_dataset). */
+  self->open_cancellable = g_cancellable_new ();
   densito_dataset_open_async (path, NULL, DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS,
                               self->open_cancellable, progress_cb, self->progress,
                               open_done_cb, g_object_ref (self));
@@ -2903,15 +3051,9 @@ open_path_now (DensitoWindow *self,
 void
 densito_window_open_default (DensitoWindow *self)
 {
-  g_autofree char *last = g_settings_get_string (self->settings, "last-dataset");
+  g_autofree char *path = densito_application_dup_default_path (self->settings);
 
-  if (last != NULL && *last != '\0' && g_file_test (last, G_FILE_TEST_EXISTS))
-    densito_window_open_path (self, last);
-  else
-    {
-      g_autofree char *sample = densito_application_dup_sample_path ();
-      densito_window_open_path (self, sample);
-    }
+  densito_window_open_path (self, path);
 }
 
 /* State for tests: a small JSON file rewritten on every change, when
@@ -3271,12 +3413,15 @@ densito_window_dispose (GObject *object)
     g_settings_unbind (self, "autosave");
   g_clear_handle_id (&self->state_idle, g_source_remove);
   g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  g_clear_handle_id (&self->slice_source, g_source_remove);
+  forget_slice_clock (self);
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), DENSITO_TYPE_WINDOW);
 
   g_clear_object (&self->selection);
+  g_clear_object (&self->slice);
   g_clear_object (&self->model);
   g_clear_object (&self->edits);
   g_clear_pointer (&self->kept, g_hash_table_unref);

@@ -18,9 +18,9 @@ export GSETTINGS_SCHEMA_DIR=${GSETTINGS_SCHEMA_DIR:-$(dirname "$bin")/../data}
 for _ in $(seq "$runs"); do
   if [ -x /usr/bin/time ]; then
     { /usr/bin/time -f "cpu_s=%U+%S rss_kb=%M" env DENSITO_BENCH=startup DENSITO_BENCH_T0="$(date +%s%N)" \
-        "$bin" "$dataset" 2>&1 >/dev/fd/3 | grep cpu_s; } 3>&1 | tr '\n' ' '
+        "$bin" "$dataset" 2>&1 >/dev/fd/3 | grep -E "cpu_s|startup_whole"; } 3>&1 | tr '\n' ' '
     echo
   else
-    DENSITO_BENCH=startup DENSITO_BENCH_T0=$(date +%s%N) "$bin" "$dataset" 2>/dev/null | grep startup_ms
+    DENSITO_BENCH=startup DENSITO_BENCH_T0=$(date +%s%N) "$bin" "$dataset" 2>/dev/null | grep startup_
   fi
 done

@@ -1175,6 +1175,175 @@ test_save_while_editing (void)
   test_remove_tree (dir);
 }
 
+
+/* A table of @n patients (IDs 20000...), and nothing else. */
+static char *
+write_table (const char *dir,
+             const char *name,
+             guint       n)
+{
+  g_autoptr(GString) csv = g_string_new ("IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,SEX,label\n");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (csv, "%u,06-2022,0.9,%s,F,Normal\n", 20000 + i, i % 2 ? "-1.2" : "-2.7");
+  return test_write_file (dir, name, csv->str, (gssize)csv->len);
+}
+
+typedef struct
+{
+  DensitoWindow *window;
+  guint          n_items;   /* the list's items when the frame was drawn */
+  int            list_height;
+  int            row_height;
+  gboolean       painted;
+} FirstFrame;
+
+static void
+first_frame_painted_cb (GdkFrameClock *clock,
+                        FirstFrame    *ff)
+{
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (ff->window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkWidget *list = NULL;
+
+  if (ff->painted || densito_window_get_dataset (ff->window) == NULL)
+    return;
+  ff->painted = TRUE;
+  ff->n_items = g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (cv)));
+  /* The list view inside the column view, and its first row; the room
+   * in view is the scrolled window's (the header's included). */
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (cv)); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LIST_VIEW (c))
+      list = c;
+  g_assert_nonnull (list);
+  g_assert_true (GTK_IS_SCROLLED_WINDOW (gtk_widget_get_parent (GTK_WIDGET (cv))));
+  ff->list_height = gtk_widget_get_height (gtk_widget_get_parent (GTK_WIDGET (cv)));
+  for (GtkWidget *c = gtk_widget_get_first_child (list); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_height (c) > 0)
+      {
+        ff->row_height = gtk_widget_get_height (c);
+        break;
+      }
+}
+
+static gboolean
+list_complete (gpointer data)
+{
+  FirstFrame *ff = data;
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (ff->window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (cv));
+
+  return model != NULL && g_list_model_get_n_items (model) == 600;
+}
+
+static gboolean
+has_frame_clock (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_frame_clock (data) != NULL;
+}
+
+/* The first frame after a dataset opens gets the list's rows in view,
+ * not the 200 GTK would build; the rest follows at once. */
+static void
+test_first_frame (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = write_table (dir, "big.csv", 600);
+  FirstFrame ff = { 0 };
+  GdkFrameClock *clock;
+  gulong handler;
+  GListModel *model;
+
+  ff.window = densito_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (ff.window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ff.window));
+  wait_until (has_frame_clock, ff.window, 5000);
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (ff.window));
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (first_frame_painted_cb), &ff);
+  densito_window_open_path (ff.window, csv);
+  wait_until (list_complete, &ff, 20000);
+  g_signal_handler_disconnect (clock, handler);
+
+  g_assert_true (ff.painted);
+  g_assert_cmpuint (ff.n_items, <, 200);
+  g_assert_cmpint (ff.row_height, >, 0);
+  /* Every row the list had room for was there. */
+  g_assert_cmpint ((int)ff.n_items * ff.row_height, >=, ff.list_height);
+  g_assert_cmpuint (densito_window_get_n_visible (ff.window), ==, 600);
+
+  /* And all of them after it, in order. */
+  model = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (ff.window), GTK_TYPE_COLUMN_VIEW, NULL))));
+  {
+    g_autoptr(DensitoPatient) last = g_list_model_get_item (model, 599);
+    g_assert_cmpstr (densito_patient_get_id (last), ==, "20599");
+  }
+
+  /* Selecting a patient far down while the list is still cut short. */
+  densito_window_open_path (ff.window, csv);
+  wait_until (loaded, ff.window, 20000);
+  set_query (ff.window, "20580");
+  g_assert_cmpstr (densito_window_get_selected_id (ff.window), ==, "20580");
+  set_query (ff.window, "");
+  g_assert_cmpstr (densito_window_get_selected_id (ff.window), ==, "20580");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (ff.window), GTK_TYPE_COLUMN_VIEW, NULL))))), ==, 600);
+
+  gtk_window_destroy (GTK_WINDOW (ff.window));
+  test_remove_tree (dir);
+}
+
+/* The dataset main() starts loading before GTK is up is the one the first
+ * window shows; another path is opened as usual. */
+static void
+test_preload (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *a = write_table (dir, "a.csv", 30);
+  g_autofree char *b = write_table (dir, "b.csv", 40);
+  DensitoWindow *window;
+  gint64 end;
+
+  /* A preload of a.csv, finished before any window asks for it. */
+  densito_application_preload (app, a);
+  end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  /* Changed on disk since: a window that opened it anew would see 10. */
+  g_free (write_table (dir, "a.csv", 10));
+
+  /* Another path first: opened as usual, the preload stays. */
+  window = densito_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  densito_window_open_path (window, b);
+  wait_until (loaded, window, 20000);
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 40);
+
+  /* The preloaded path: what was loaded then. */
+  densito_window_open_path (window, a);
+  wait_until (loaded, window, 20000);
+  g_assert_cmpstr (densito_dataset_get_path (densito_window_get_dataset (window)), ==, a);
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 30);
+
+  /* Claimed once: the next opening reads the file. */
+  densito_window_open_path (window, b);
+  wait_until (loaded, window, 20000);
+  densito_window_open_path (window, a);
+  wait_until (loaded, window, 20000);
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 10);
+
+  /* A preload claimed before it finishes. */
+  {
+    g_autofree char *c = write_table (dir, "c.csv", 50);
+    densito_application_preload (app, c);
+    densito_window_open_path (window, c);
+    wait_until (loaded, window, 20000);
+    g_assert_cmpstr (densito_dataset_get_path (densito_window_get_dataset (window)), ==, c);
+    g_assert_cmpuint (densito_window_get_n_visible (window), ==, 50);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1188,6 +1357,8 @@ main (int    argc,
 
   g_test_add_func ("/window/sample", test_sample);
   g_test_add_func ("/window/list-refilter", test_list_refilter);
+  g_test_add_func ("/window/first-frame", test_first_frame);
+  g_test_add_func ("/window/preload", test_preload);
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
