@@ -18,6 +18,7 @@ G_DECLARE_FINAL_TYPE (DensitoApplication, densito_application, DENSITO, APPLICAT
 DensitoApplication *densito_application_new           (void);
 char               *densito_application_dup_sample_path (void);
 gint64              densito_application_get_start_time (void);
+void                densito_application_choose_renderer (void);
 char               *densito_application_dup_default_path (GSettings          *settings);
 void                densito_application_preload        (DensitoApplication  *self,
                                                         const char          *path);

@@ -69,6 +69,8 @@ main (int    argc,
       g_printerr ("usage: bench-filter DATASET [REPEAT]\n");
       return 2;
     }
+  /* The renderer the app picks on this machine (see main.c). */
+  densito_application_choose_renderer ();
   gtk_init ();
   app = densito_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
