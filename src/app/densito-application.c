@@ -20,6 +20,7 @@ typedef struct
   double               fraction;
   DensitoProgressFunc  func;
   gpointer             data;
+  GDestroyNotify       data_destroy;
 } PreloadProgress;
 
 struct _DensitoApplication
@@ -131,9 +132,26 @@ preload_progress_cb (double   fraction,
   g_mutex_unlock (&p->lock);
 }
 
+/* Once the load is over, nothing calls the claimer's function again. */
+static void
+preload_progress_forget (PreloadProgress *p)
+{
+  gpointer data;
+  GDestroyNotify destroy;
+
+  g_mutex_lock (&p->lock);
+  data = g_steal_pointer (&p->data);
+  destroy = g_steal_pointer (&p->data_destroy);
+  p->func = NULL;
+  g_mutex_unlock (&p->lock);
+  if (destroy != NULL)
+    destroy (data);
+}
+
 static void
 preload_progress_free (PreloadProgress *p)
 {
+  preload_progress_forget (p);
   g_mutex_clear (&p->lock);
 }
 
@@ -158,6 +176,7 @@ preload_done_cb (GObject      *source,
 {
   g_autoptr(DensitoApplication) self = user_data;
 
+  preload_progress_forget (self->preload_progress);
   self->preload_result = g_object_ref (result);
   if (self->preload_callback != NULL)
     deliver_preload_cb (self);
@@ -178,6 +197,10 @@ densito_application_preload (DensitoApplication *self,
   g_return_if_fail (DENSITO_IS_APPLICATION (self));
   g_return_if_fail (self->preload_path == NULL);
 
+  /* An earlier preload is over: it was delivered. */
+  g_clear_object (&self->preload_cancellable);
+  if (self->preload_progress != NULL)
+    g_rc_box_release_full (self->preload_progress, (GDestroyNotify)preload_progress_free);
   self->preload_path = g_strdup (path);
   self->preload_cancellable = g_cancellable_new ();
   self->preload_progress = g_rc_box_new0 (PreloadProgress);
@@ -221,6 +244,8 @@ densito_application_preload_args (DensitoApplication *self,
  * densito_application_claim_preload:
  * @progress: (nullable): where the load's progress goes from now on (from
  *   the worker thread, as for densito_dataset_open_async())
+ * @progress_data_destroy: (nullable): frees @progress_data once the load
+ *   is over
  * @callback: called as densito_dataset_open_async() calls it
  *
  * Takes over the preload of @path, if there is one not yet claimed.
@@ -234,6 +259,7 @@ densito_application_claim_preload (DensitoApplication  *self,
                                    const char          *path,
                                    DensitoProgressFunc  progress,
                                    gpointer             progress_data,
+                                   GDestroyNotify       progress_data_destroy,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
@@ -244,15 +270,29 @@ densito_application_claim_preload (DensitoApplication  *self,
 
   if (self->preload_path == NULL || self->preload_callback != NULL ||
       g_strcmp0 (self->preload_path, path) != 0)
-    return NULL;
+    {
+      if (progress_data_destroy != NULL)
+        progress_data_destroy (progress_data);
+      return NULL;
+    }
 
   cancellable = g_object_ref (self->preload_cancellable);
-  g_mutex_lock (&p->lock);
-  p->func = progress;
-  p->data = progress_data;
-  if (progress != NULL && p->fraction > 0)
-    progress (p->fraction, progress_data);
-  g_mutex_unlock (&p->lock);
+  if (self->preload_result != NULL)
+    {
+      /* Over: no more progress. */
+      if (progress_data_destroy != NULL)
+        progress_data_destroy (progress_data);
+    }
+  else
+    {
+      g_mutex_lock (&p->lock);
+      p->func = progress;
+      p->data = progress_data;
+      p->data_destroy = progress_data_destroy;
+      if (progress != NULL && p->fraction > 0)
+        progress (p->fraction, progress_data);
+      g_mutex_unlock (&p->lock);
+    }
 
   self->preload_callback = callback;
   self->preload_user_data = user_data;

@@ -29,6 +29,7 @@ GCancellable       *densito_application_claim_preload  (DensitoApplication  *sel
                                                         const char          *path,
                                                         DensitoProgressFunc  progress,
                                                         gpointer             progress_data,
+                                                        GDestroyNotify       progress_data_destroy,
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);
 

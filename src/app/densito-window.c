@@ -167,6 +167,12 @@ progress_free (Progress *p)
   g_mutex_clear (&p->lock);
 }
 
+static void
+progress_release (gpointer data)
+{
+  g_rc_box_release_full (data, (GDestroyNotify)progress_free);
+}
+
 static gboolean
 progress_idle_cb (gpointer data)
 {
@@ -3028,8 +3034,8 @@ open_path_now (DensitoWindow *self,
   app = gtk_window_get_application (GTK_WINDOW (self));
   if (DENSITO_IS_APPLICATION (app))
     self->open_cancellable = densito_application_claim_preload (DENSITO_APPLICATION (app), path,
-                                                                progress_cb, self->progress,
-                                                                open_done_cb, self);
+                                                                progress_cb, g_rc_box_acquire (self->progress),
+                                                                progress_release, open_done_cb, self);
   if (self->open_cancellable != NULL)
     {
       g_object_ref (self);   /* for open_done_cb */
