@@ -2572,23 +2572,28 @@ limit_list_painted_cb (GdkFrameClock *clock,
 
 /* GTK 4.8's list view makes 200 rows of cells whatever its height, which
  * took about 130 ms, and as long again to lay out and draw, before the
- * first frame of an opened dataset. That frame gets only the rows a
- * screen of this display can show (so every row in view is there); the
- * rest of the list follows right after it is drawn. */
+ * first frame of an opened dataset. That frame gets only the rows the
+ * window can show (so every row in view is there); the rest of the list
+ * follows right after it is drawn. */
 static guint
 list_limit (DensitoWindow *self)
 {
   GListModel *monitors = gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (self)));
-  int tallest = 0;
+  int width = 0, tallest = 0;
 
-  for (guint i = 0; i < g_list_model_get_n_items (monitors); i++)
-    {
-      g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, i);
-      GdkRectangle geometry;
+  /* The height the window asks for (its surface may not have it yet), or
+   * the tallest screen's when it fills one. */
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)) && !gtk_window_is_fullscreen (GTK_WINDOW (self)))
+    gtk_window_get_default_size (GTK_WINDOW (self), &width, &tallest);   /* 4.8: neither may be NULL */
+  if (tallest <= 0)
+    for (guint i = 0; i < g_list_model_get_n_items (monitors); i++)
+      {
+        g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, i);
+        GdkRectangle geometry;
 
-      gdk_monitor_get_geometry (monitor, &geometry);
-      tallest = MAX (tallest, geometry.height);
-    }
+        gdk_monitor_get_geometry (monitor, &geometry);
+        tallest = MAX (tallest, geometry.height);
+      }
   /* No row is 20 px or less: a caption-sized font and no padding. */
   return tallest > 0 ? (guint)tallest / 20 + 2 : G_MAXUINT;
 }
