@@ -16,6 +16,7 @@
 
 #include "densito-edit-stack.h"
 #include "densito-format.h"
+#include "densito-column-sorter.h"
 #include "densito-patient-model.h"
 #include "densito-problems-window.h"
 #include "densito-scan-view.h"
@@ -153,6 +154,8 @@ static void update_edit_state (DensitoWindow *self);
 static void update_thumbnail_marks (DensitoWindow *self);
 static void update_progress (DensitoWindow *self);
 static void unlimit_list (DensitoWindow *self);
+static void select_shown_patient (DensitoWindow *self,
+                                  int            shown);
 static void resume_review (DensitoWindow *self);
 struct _ImageLoad;
 static void install_stack (DensitoWindow     *self,
@@ -2334,12 +2337,30 @@ cell_unbind_cb (GtkSignalListItemFactory *factory,
   g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), cell_changed_cb, item);
 }
 
+/* A column title was clicked: the list sorts anew, the shown patient
+ * stays selected where it now is. */
+static void
+view_sorter_changed_cb (GtkSorter       *view_sorter,
+                        GtkSorterChange  change,
+                        DensitoWindow   *self)
+{
+  DensitoSortTerm terms[DENSITO_N_SORT_KEYS];
+  guint n_terms = densito_column_sorter_read_view (view_sorter, terms);
+
+  if (self->model == NULL)
+    return;
+  densito_patient_model_set_sort (self->model, terms, n_terms);
+  select_shown_patient (self, self->current_row);
+}
+
 static void
 set_up_columns (DensitoWindow *self)
 {
   GListModel *columns = gtk_column_view_get_columns (self->column_view);
 
   g_assert (g_list_model_get_n_items (columns) == N_COLUMNS);
+  g_signal_connect (gtk_column_view_get_sorter (self->column_view), "changed",
+                    G_CALLBACK (view_sorter_changed_cb), self);
   for (guint i = 0; i < N_COLUMNS; i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
@@ -2662,29 +2683,13 @@ static guint
 list_position_of_row (DensitoWindow *self,
                       guint          row)
 {
-  GListModel *list = G_LIST_MODEL (self->selection);
   guint pos = densito_patient_model_find_row (self->model, row);
-  guint n;
 
-  if (pos == GTK_INVALID_LIST_POSITION)
-    return pos;
-  if (pos >= g_list_model_get_n_items (list))
+  /* The model knows it, sorted or not; the list may need its rows past
+   * the first frame's. */
+  if (pos != GTK_INVALID_LIST_POSITION && pos >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
     unlimit_list (self);
-  {
-    g_autoptr(DensitoPatient) there = g_list_model_get_item (list, pos);
-    if (densito_patient_get_row (there) == row)
-      return pos;
-  }
-  /* Sorted by a column: look for it. */
-  unlimit_list (self);
-  n = g_list_model_get_n_items (list);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(DensitoPatient) patient = g_list_model_get_item (list, i);
-      if (densito_patient_get_row (patient) == row)
-        return i;
-    }
-  return GTK_INVALID_LIST_POSITION;
+  return pos;
 }
 
 /* After a refilter: the patient shown before (@shown, a table row or -1)
@@ -2940,8 +2945,8 @@ static void
 set_dataset (DensitoWindow  *self,
              DensitoDataset *dataset)
 {
-  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
-  g_autoptr(GtkSortListModel) sorted = NULL;
+  DensitoSortTerm terms[DENSITO_N_SORT_KEYS];
+  guint n_terms = densito_column_sorter_read_view (gtk_column_view_get_sorter (self->column_view), terms);
   g_autofree char *display = g_filename_display_name (densito_dataset_get_path (dataset));
   gboolean sample = is_sample (densito_dataset_get_path (dataset));
 
@@ -2953,16 +2958,15 @@ set_dataset (DensitoWindow  *self,
   g_clear_object (&self->model);
   self->current_row = -1;
   self->model = densito_patient_model_new (dataset);
-  densito_patient_model_set_sorter (self->model, sorter);
-
-  sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->model)),
-                                    sorter ? g_object_ref (sorter) : NULL);
+  /* The model sorts (see densito-patient-model.c), in the order the
+   * column titles show. */
+  densito_patient_model_set_sort (self->model, terms, n_terms);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   g_clear_object (&self->selection);
   unlimit_list (self);
   g_clear_object (&self->slice);
-  self->slice = gtk_slice_list_model_new (G_LIST_MODEL (g_steal_pointer (&sorted)), 0, G_MAXUINT);
+  self->slice = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->model)), 0, G_MAXUINT);
   limit_list (self);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->slice)));
   gtk_single_selection_set_autoselect (self->selection, TRUE);
@@ -3566,6 +3570,7 @@ densito_window_class_init (DensitoWindowClass *klass)
   window_class->close_request = densito_window_close_request;
 
   g_type_ensure (DENSITO_TYPE_PATIENT);
+  g_type_ensure (DENSITO_TYPE_COLUMN_SORTER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/densito/Densito/densito-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, title_label);

@@ -479,6 +479,32 @@ densito_dataset_get_image_review (DensitoDataset *self,
   return self->image_review[image];
 }
 
+/**
+ * densito_dataset_count_row_reviews:
+ * @n_reviewed: (out): how many of them are reviewed (in any way)
+ *
+ * Returns: how many images patient row @row has
+ */
+guint
+densito_dataset_count_row_reviews (DensitoDataset *self,
+                                   guint           row,
+                                   guint          *n_reviewed)
+{
+  const guint *idx;
+  guint n = 0;
+
+  g_return_val_if_fail (DENSITO_IS_DATASET (self), 0);
+
+  *n_reviewed = 0;
+  if (self->images == NULL)
+    return 0;
+  idx = densito_image_index_get_for_row (self->images, row, &n);
+  for (guint i = 0; i < n; i++)
+    if (self->image_review[idx[i]] != DENSITO_REVIEW_UNREVIEWED)
+      (*n_reviewed)++;
+  return n;
+}
+
 guint
 densito_dataset_get_image_n_rois (DensitoDataset *self,
                                   guint           image)

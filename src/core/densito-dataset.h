@@ -63,6 +63,9 @@ char               *densito_dataset_dup_sidecar_path    (DensitoDataset      *se
                                                          guint                image);
 DensitoReviewStatus densito_dataset_get_image_review    (DensitoDataset      *self,
                                                          guint                image);
+guint               densito_dataset_count_row_reviews   (DensitoDataset      *self,
+                                                         guint                row,
+                                                         guint               *n_reviewed);
 guint               densito_dataset_get_image_n_rois    (DensitoDataset      *self,
                                                          guint                image);
 void                densito_dataset_update_image_annotation (DensitoDataset  *self,

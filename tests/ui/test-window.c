@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "densito-application.h"
+#include "densito-column-sorter.h"
 #include "densito-edit-stack.h"
 #include "densito-patient.h"
 #include "densito-query.h"
@@ -1395,6 +1396,230 @@ test_shortcuts (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The IDs of the list, top to bottom, joined by spaces. */
+static char *
+list_ids (GtkColumnView *cv)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (cv));
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DensitoPatient) patient = g_list_model_get_item (model, i);
+
+      g_string_append_printf (ids, "%s%s", i ? " " : "", densito_patient_get_id (patient));
+    }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+static void
+sort_by (GtkColumnView *cv,
+         guint          column,
+         GtkSortType    order)
+{
+  g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (gtk_column_view_get_columns (cv), column);
+
+  gtk_column_view_sort_by_column (cv, c, order);
+  spin (100);
+}
+
+/* Sorting by the column titles: IDs as numbers, missing values last
+ * either way, the column clicked before breaking ties, a refilter keeping
+ * the order, the shown patient selected wherever it moves. */
+static void
+test_sort (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = test_write_file (dir, "sort.csv",
+                                          "IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,SEX,label\n"
+                                          "100,06-2022,0.9,-1.0,F,Normal\n"
+                                          "9,06-2022,0.9,,M,osteoporosis\n"
+                                          "10,06-2022,0.9,-3.0,F,Osteopenia\n"
+                                          "11,06-2022,0.9,-1.0,M,normal\n"
+                                          "2,06-2022,0.9,-2.0,,Osteopenia\n", -1);
+  DensitoWindow *window = open_window (csv);
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSingleSelection *sel = GTK_SINGLE_SELECTION (gtk_column_view_get_model (cv));
+  char *ids;
+
+  /* Table order until a title is clicked. */
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "100 9 10 11 2");
+  g_free (ids);
+
+  sort_by (cv, 0, GTK_SORT_ASCENDING);
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "2 9 10 11 100");
+  g_free (ids);
+  sort_by (cv, 0, GTK_SORT_DESCENDING);
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "100 11 10 9 2");
+  g_free (ids);
+
+  /* Spine T: 9 has none, so it comes last both ways; 100 and 11 tie,
+   * and keep the table's order (gtk_column_view_sort_by_column() leaves
+   * one column sorting; /window/sort-terms has a click's several). */
+  gtk_single_selection_set_selected (sel, 1);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "11");
+  sort_by (cv, 3, GTK_SORT_ASCENDING);
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "10 2 100 11 9");
+  g_free (ids);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "11");
+  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 3);
+  sort_by (cv, 3, GTK_SORT_DESCENDING);
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "100 11 2 10 9");
+  g_free (ids);
+  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 1);
+
+  /* Sex: F before M (each in table order), the one without last. */
+  sort_by (cv, 1, GTK_SORT_ASCENDING);
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "100 10 9 11 2");
+  g_free (ids);
+
+  /* A refilter keeps the order. */
+  set_query (window, "spine_t<=-1");
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "100 10 11 2");
+  g_free (ids);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "11");
+  set_query (window, "");
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "100 10 9 11 2");
+  g_free (ids);
+
+  /* Reopened, the list keeps the sort the titles show. */
+  densito_window_open_path (window, csv);
+  wait_until (loaded, window, 20000);
+  ids = list_ids (cv);
+  g_assert_cmpstr (ids, ==, "100 10 9 11 2");
+  g_free (ids);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
+/* A sorter that turns another round: a column that sorts descending, as
+ * the column view's own sorter does it. */
+#define TEST_TYPE_INVERT_SORTER (test_invert_sorter_get_type ())
+G_DECLARE_FINAL_TYPE (TestInvertSorter, test_invert_sorter, TEST, INVERT_SORTER, GtkSorter)
+
+struct _TestInvertSorter
+{
+  GtkSorter  parent_instance;
+  GtkSorter *inner;
+};
+
+G_DEFINE_FINAL_TYPE (TestInvertSorter, test_invert_sorter, GTK_TYPE_SORTER)
+
+static GtkOrdering
+test_invert_sorter_compare (GtkSorter *sorter,
+                            gpointer   a,
+                            gpointer   b)
+{
+  return -gtk_sorter_compare (TEST_INVERT_SORTER (sorter)->inner, a, b);
+}
+
+static void
+test_invert_sorter_finalize (GObject *object)
+{
+  g_clear_object (&TEST_INVERT_SORTER (object)->inner);
+  G_OBJECT_CLASS (test_invert_sorter_parent_class)->finalize (object);
+}
+
+static void
+test_invert_sorter_class_init (TestInvertSorterClass *klass)
+{
+  GTK_SORTER_CLASS (klass)->compare = test_invert_sorter_compare;
+  G_OBJECT_CLASS (klass)->finalize = test_invert_sorter_finalize;
+}
+
+static void
+test_invert_sorter_init (TestInvertSorter *self)
+{
+}
+
+static GtkSorter *
+column (DensitoSortKey key,
+        gboolean       descending)
+{
+  TestInvertSorter *invert;
+
+  if (!descending)
+    return GTK_SORTER (densito_column_sorter_new (key));
+  invert = g_object_new (TEST_TYPE_INVERT_SORTER, NULL);
+  invert->inner = GTK_SORTER (densito_column_sorter_new (key));
+  return GTK_SORTER (invert);
+}
+
+/* The sort read back from a view sorter (which columns, which way, which
+ * first), and the model sorting by several terms. */
+static void
+test_sort_terms (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = test_write_file (dir, "sort.csv",
+                                          "IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,SEX,label\n"
+                                          "100,06-2022,0.9,-1.0,F,Normal\n"
+                                          "9,06-2022,0.9,,M,osteoporosis\n"
+                                          "10,06-2022,0.9,-3.0,F,Osteopenia\n"
+                                          "11,06-2022,0.9,-1.0,M,normal\n"
+                                          "2,06-2022,0.9,-2.0,,Osteopenia\n", -1);
+  g_autoptr(DensitoDataset) dataset = densito_dataset_open (csv, NULL, NULL, NULL, NULL, NULL);
+  g_autoptr(DensitoPatientModel) model = NULL;
+  g_autoptr(GtkMultiSorter) view = gtk_multi_sorter_new ();
+  DensitoSortTerm terms[DENSITO_N_SORT_KEYS];
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  g_assert_nonnull (dataset);
+  g_assert_cmpuint (densito_column_sorter_read_view (GTK_SORTER (view), terms), ==, 0);
+
+  /* Sex, then spine T descending, then ID: as three clicks, the last first. */
+  gtk_multi_sorter_append (view, column (DENSITO_SORT_SEX, FALSE));
+  gtk_multi_sorter_append (view, column (DENSITO_SORT_SPINE_T, TRUE));
+  gtk_multi_sorter_append (view, column (DENSITO_SORT_ID, FALSE));
+  g_assert_cmpuint (densito_column_sorter_read_view (GTK_SORTER (view), terms), ==, 3);
+  g_assert_cmpint (terms[0].key, ==, DENSITO_SORT_SEX);
+  g_assert_false (terms[0].descending);
+  g_assert_cmpint (terms[1].key, ==, DENSITO_SORT_SPINE_T);
+  g_assert_true (terms[1].descending);
+  g_assert_cmpint (terms[2].key, ==, DENSITO_SORT_ID);
+  g_assert_false (terms[2].descending);
+
+  model = densito_patient_model_new (dataset);
+  densito_patient_model_set_sort (model, terms, 3);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(DensitoPatient) patient = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_string_append_printf (ids, "%s%s", i ? " " : "", densito_patient_get_id (patient));
+    }
+  /* F: 100 (-1.0) before 10 (-3.0); M: 11 (-1.0) before 9 (none); no sex: 2. */
+  g_assert_cmpstr (ids->str, ==, "100 10 11 9 2");
+  g_assert_cmpuint (densito_patient_model_find_row (model, 1), ==, 3);   /* 9 */
+  g_assert_cmpuint (densito_patient_model_find_row (model, 4), ==, 4);   /* 2 */
+
+  /* The other priority: ID first decides alone. */
+  gtk_multi_sorter_remove (view, 2);
+  gtk_multi_sorter_remove (view, 1);
+  gtk_multi_sorter_remove (view, 0);
+  gtk_multi_sorter_append (view, column (DENSITO_SORT_ID, TRUE));
+  gtk_multi_sorter_append (view, column (DENSITO_SORT_SEX, FALSE));
+  g_assert_cmpuint (densito_column_sorter_read_view (GTK_SORTER (view), terms), ==, 2);
+  g_assert_cmpint (terms[0].key, ==, DENSITO_SORT_ID);
+  g_assert_true (terms[0].descending);
+  g_assert_cmpint (terms[1].key, ==, DENSITO_SORT_SEX);
+
+  /* Compared one pair at a time, the rows order as the sort does. */
+  g_assert_cmpint (densito_patient_model_compare_rows (dataset, DENSITO_SORT_ID, 1, 0), <, 0);      /* 9 < 100 */
+  g_assert_cmpint (densito_patient_model_compare_rows (dataset, DENSITO_SORT_SPINE_T, 1, 2), >, 0); /* none last */
+  g_assert_cmpint (densito_patient_model_compare_rows (dataset, DENSITO_SORT_LABEL, 0, 3), ==,
+                   strcmp ("Normal", "normal") < 0 ? -1 : 1);  /* case aside, then bytes */
+
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1411,6 +1636,8 @@ main (int    argc,
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/preload", test_preload);
   g_test_add_func ("/window/shortcuts", test_shortcuts);
+  g_test_add_func ("/window/sort", test_sort);
+  g_test_add_func ("/window/sort-terms", test_sort_terms);
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
