@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "densito-application.h"
+#include "densito-cell.h"
 #include "densito-edit-stack.h"
 #include "densito-patient.h"
 #include "densito-query.h"
@@ -59,9 +60,9 @@ find_label_with (GtkWidget  *root,
       if (GTK_IS_LABEL (c) && gtk_widget_get_mapped (c) &&
           strstr (gtk_label_get_text (GTK_LABEL (c)), fragment) != NULL)
         return c;
-      /* The patient list's cells are inscriptions. */
-      if (GTK_IS_INSCRIPTION (c) && gtk_widget_get_mapped (c) && gtk_inscription_get_text (GTK_INSCRIPTION (c)) &&
-          strstr (gtk_inscription_get_text (GTK_INSCRIPTION (c)), fragment) != NULL)
+      /* The patient list's cells are DensitoCells. */
+      if (DENSITO_IS_CELL (c) && gtk_widget_get_mapped (c) &&
+          strstr (densito_cell_get_text (DENSITO_CELL (c)), fragment) != NULL)
         return c;
       if ((found = find_label_with (c, fragment)) != NULL)
         return found;
