@@ -319,6 +319,66 @@ test_list_refilter (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The cell's height is one line of its font, as GtkInscription's was: the
+ * metrics of the cell's own context, which GTK keeps up to date. */
+static void
+assert_cell_height (GtkWidget *cell)
+{
+  PangoFontMetrics *metrics = pango_context_get_metrics (gtk_widget_get_pango_context (cell), NULL, NULL);
+  int line = PANGO_PIXELS_CEIL (pango_font_metrics_get_ascent (metrics) + pango_font_metrics_get_descent (metrics));
+  int min = 0, nat = 0;
+
+  pango_font_metrics_unref (metrics);
+  gtk_widget_measure (cell, GTK_ORIENTATION_VERTICAL, -1, &min, &nat, NULL, NULL);
+  g_assert_cmpint (min, ==, line);
+  g_assert_cmpint (nat, ==, line);
+  g_assert_cmpint (gtk_widget_get_height (cell), >=, line);
+}
+
+/* The list's cells share one layout and one set of font metrics: a new
+ * font or text scale must reach them all the same. */
+static void
+test_list_cells (void)
+{
+  DensitoWindow *window = open_window (g_getenv ("DENSITO_SAMPLE"));
+  GtkSettings *settings = gtk_widget_get_settings (GTK_WIDGET (window));
+  g_autofree char *font = NULL;
+  int dpi = 0;
+  GtkWidget *cell = wait_for_label (GTK_WIDGET (window), "10000");
+  int height;
+  g_autofree char *error = NULL;
+
+  g_assert_true (DENSITO_IS_CELL (cell));
+  g_assert_cmpstr (densito_cell_get_text (DENSITO_CELL (cell)), ==, "10000");
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (cell)), ==, GTK_ACCESSIBLE_ROLE_LABEL);
+  error = gtk_test_accessible_check_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, "10000");
+  g_assert_null (error);
+  assert_cell_height (cell);
+  height = gtk_widget_get_height (cell);
+
+  g_object_get (settings, "gtk-font-name", &font, "gtk-xft-dpi", &dpi, NULL);
+  g_object_set (settings, "gtk-font-name", "Sans 22", NULL);
+  spin (300);
+  assert_cell_height (cell);
+  g_assert_cmpint (gtk_widget_get_height (cell), >, height);
+
+  g_object_set (settings, "gtk-font-name", font, NULL);
+  spin (300);
+  assert_cell_height (cell);
+  g_assert_cmpint (gtk_widget_get_height (cell), ==, height);
+
+  /* The text scale (Xft DPI, in 1024ths) */
+  g_object_set (settings, "gtk-xft-dpi", 2 * 96 * 1024, NULL);
+  spin (300);
+  assert_cell_height (cell);
+  g_assert_cmpint (gtk_widget_get_height (cell), >, height);
+  g_object_set (settings, "gtk-xft-dpi", dpi, NULL);
+  spin (300);
+  assert_cell_height (cell);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_broken_dataset (void)
 {
@@ -1189,6 +1249,7 @@ main (int    argc,
 
   g_test_add_func ("/window/sample", test_sample);
   g_test_add_func ("/window/list-refilter", test_list_refilter);
+  g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
