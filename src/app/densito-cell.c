@@ -72,9 +72,10 @@ shared_for (GtkWidget *anchor)
     {
       shared = g_new0 (Shared, 1);
       shared->layout = pango_layout_new (gtk_widget_get_pango_context (anchor));
+      /* As an inscription's: what does not fit the cell's width and height
+       * ends in an ellipsis (a text with a line break too). */
       pango_layout_set_ellipsize (shared->layout, PANGO_ELLIPSIZE_END);
-      /* One line, ellipsized at the cell's width. */
-      pango_layout_set_height (shared->layout, -1);
+      pango_layout_set_wrap (shared->layout, PANGO_WRAP_WORD_CHAR);
       g_object_set_qdata_full (G_OBJECT (anchor), shared_quark, shared, shared_free);
     }
   return shared;
@@ -182,6 +183,7 @@ densito_cell_snapshot (GtkWidget   *widget,
   pango_layout_set_attributes (layout, get_attributes (self->numeric, self->bold));
   pango_layout_set_alignment (layout, align);
   pango_layout_set_width (layout, width * PANGO_SCALE);
+  pango_layout_set_height (layout, height * PANGO_SCALE);
   pango_layout_set_text (layout, self->text, -1);
 
   /* On the baseline when the parent aligns by it, else centred. */
