@@ -99,6 +99,65 @@ review_text (DensitoPatient *self)
   return C_("review", "Partly");
 }
 
+/* The text of one column of the list: a static string, the table's own, or
+ * @buf. The list's cells call this for every row they show, so it does no
+ * property lookup and, but for the image count, no allocation. */
+static const char *
+get_text (DensitoPatient     *self,
+          DensitoPatientText  text,
+          char                buf[DENSITO_PATIENT_TEXT_BUF])
+{
+  DensitoTable *table = densito_dataset_get_table (self->dataset);
+  guint row = self->row;
+  int c;
+
+  G_STATIC_ASSERT (DENSITO_PATIENT_TEXT_BUF >= DENSITO_CELL_BUF);
+  G_STATIC_ASSERT (DENSITO_PATIENT_TEXT_BUF >= DENSITO_TSCORE_BUF);
+
+  switch (text)
+    {
+    case DENSITO_PATIENT_TEXT_ID:
+      return densito_table_get_id (table, row);
+
+    case DENSITO_PATIENT_TEXT_SEX:
+      switch (densito_table_get_sex (table, row))
+        {
+        case DENSITO_SEX_FEMALE: return C_("sex", "F");
+        case DENSITO_SEX_MALE: return C_("sex", "M");
+        case DENSITO_SEX_UNKNOWN:
+        default: return "—";
+        }
+
+    case DENSITO_PATIENT_TEXT_AGE_GROUP:
+      c = densito_table_get_field_column (table, DENSITO_FIELD_AGE);
+      return c >= 0 ? densito_table_get_cell (table, row, (guint)c, buf) : "";
+
+    case DENSITO_PATIENT_TEXT_SPINE_T:
+    case DENSITO_PATIENT_TEXT_HIP_T:
+    case DENSITO_PATIENT_TEXT_NECK_T:
+      return densito_format_tscore_buf (densito_table_get_number (table, row,
+                                                                  t_fields[text - DENSITO_PATIENT_TEXT_SPINE_T]),
+                                        buf);
+
+    case DENSITO_PATIENT_TEXT_WHO_CLASS:
+      return densito_class_display_name (densito_table_get_class (table, row, NULL));
+
+    case DENSITO_PATIENT_TEXT_LABEL:
+      c = densito_table_get_field_column (table, DENSITO_FIELD_LABEL);
+      return c >= 0 ? densito_table_get_cell (table, row, (guint)c, buf) : "";
+
+    case DENSITO_PATIENT_TEXT_IMAGES:
+      g_snprintf (buf, DENSITO_PATIENT_TEXT_BUF, "%u", image_count (self));
+      return buf;
+
+    case DENSITO_PATIENT_TEXT_REVIEW:
+      return review_text (self);
+
+    default:
+      g_return_val_if_reached ("");
+    }
+}
+
 static void
 densito_patient_get_property (GObject    *object,
                               guint       prop_id,
@@ -108,36 +167,26 @@ densito_patient_get_property (GObject    *object,
   DensitoPatient *self = DENSITO_PATIENT (object);
   DensitoTable *table = densito_dataset_get_table (self->dataset);
   guint row = self->row;
+  char buf[DENSITO_PATIENT_TEXT_BUF];
 
   switch (prop_id)
     {
     case PROP_ID:
-      g_value_set_string (value, densito_table_get_id (table, row));
+      g_value_set_string (value, get_text (self, DENSITO_PATIENT_TEXT_ID, buf));
       break;
 
     case PROP_SEX:
-      switch (densito_table_get_sex (table, row))
-        {
-        case DENSITO_SEX_FEMALE: g_value_set_string (value, C_("sex", "F")); break;
-        case DENSITO_SEX_MALE: g_value_set_string (value, C_("sex", "M")); break;
-        case DENSITO_SEX_UNKNOWN:
-        default: g_value_set_string (value, "—"); break;
-        }
+      g_value_set_string (value, get_text (self, DENSITO_PATIENT_TEXT_SEX, buf));
       break;
 
     case PROP_AGE_GROUP:
-      {
-        char buf[DENSITO_CELL_BUF];
-        int c = densito_table_get_field_column (table, DENSITO_FIELD_AGE);
-        g_value_set_string (value, c >= 0 ? densito_table_get_cell (table, row, (guint)c, buf) : "");
-      }
+      g_value_set_string (value, get_text (self, DENSITO_PATIENT_TEXT_AGE_GROUP, buf));
       break;
 
     case PROP_SPINE_T:
     case PROP_HIP_T:
     case PROP_NECK_T:
-      g_value_take_string (value, densito_format_tscore (densito_table_get_number (table, row,
-                                                                     t_fields[prop_id - PROP_SPINE_T])));
+      g_value_set_string (value, get_text (self, DENSITO_PATIENT_TEXT_SPINE_T + (prop_id - PROP_SPINE_T), buf));
       break;
 
     case PROP_SPINE_T_VALUE:
@@ -161,7 +210,7 @@ densito_patient_get_property (GObject    *object,
       break;
 
     case PROP_WHO_CLASS:
-      g_value_set_string (value, densito_class_display_name (densito_table_get_class (table, row, NULL)));
+      g_value_set_string (value, get_text (self, DENSITO_PATIENT_TEXT_WHO_CLASS, buf));
       break;
 
     case PROP_WHO_CLASS_RANK:
@@ -169,15 +218,11 @@ densito_patient_get_property (GObject    *object,
       break;
 
     case PROP_LABEL:
-      {
-        char buf[DENSITO_CELL_BUF];
-        int c = densito_table_get_field_column (table, DENSITO_FIELD_LABEL);
-        g_value_set_string (value, c >= 0 ? densito_table_get_cell (table, row, (guint)c, buf) : "");
-      }
+      g_value_set_string (value, get_text (self, DENSITO_PATIENT_TEXT_LABEL, buf));
       break;
 
     case PROP_LABEL_DISAGREES:
-      g_value_set_boolean (value, densito_table_get_agreement (table, row) == DENSITO_AGREES_NO);
+      g_value_set_boolean (value, densito_patient_get_label_disagrees (self));
       break;
 
     case PROP_IMAGES:
@@ -185,7 +230,7 @@ densito_patient_get_property (GObject    *object,
       break;
 
     case PROP_REVIEW:
-      g_value_set_string (value, review_text (self));
+      g_value_set_string (value, get_text (self, DENSITO_PATIENT_TEXT_REVIEW, buf));
       break;
 
     default:
@@ -306,4 +351,41 @@ densito_patient_get_id (DensitoPatient *self)
 {
   g_return_val_if_fail (DENSITO_IS_PATIENT (self), NULL);
   return densito_table_get_id (densito_dataset_get_table (self->dataset), self->row);
+}
+
+/**
+ * densito_patient_get_text:
+ * @buf: room for the text, when it is not a string that lives on
+ *
+ * The text the list shows for this patient in one column, read directly
+ * (the matching properties give the same).
+ *
+ * Returns: (transfer none): the text: @buf, or a string that lives as long
+ *   as the dataset does (do not keep it)
+ */
+const char *
+densito_patient_get_text (DensitoPatient     *self,
+                          DensitoPatientText  text,
+                          char                buf[DENSITO_PATIENT_TEXT_BUF])
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), "");
+  return get_text (self, text, buf);
+}
+
+/* The WHO class of one site's T-score, which colours its cell (the same
+ * as the spine-css, hip-css and neck-css properties). */
+DensitoClass
+densito_patient_get_site_class (DensitoPatient *self,
+                                DensitoSite     site)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), DENSITO_CLASS_MISSING);
+  g_return_val_if_fail (site < DENSITO_N_SITES, DENSITO_CLASS_MISSING);
+  return densito_table_get_site_class (densito_dataset_get_table (self->dataset), self->row, site);
+}
+
+gboolean
+densito_patient_get_label_disagrees (DensitoPatient *self)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), FALSE);
+  return densito_table_get_agreement (densito_dataset_get_table (self->dataset), self->row) == DENSITO_AGREES_NO;
 }

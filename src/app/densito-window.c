@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "densito-cell.h"
 #include "densito-edit-stack.h"
 #include "densito-format.h"
 #include "densito-column-sorter.h"
@@ -2232,8 +2233,11 @@ typedef enum
   N_COLUMNS
 } Column;
 
-static const char *column_text_property[N_COLUMNS] = {
-  "id", "sex", "age-group", "spine-t", "hip-t", "neck-t", "who-class", "label", NULL, "review",
+static const DensitoPatientText column_text[N_COLUMNS] = {
+  DENSITO_PATIENT_TEXT_ID, DENSITO_PATIENT_TEXT_SEX, DENSITO_PATIENT_TEXT_AGE_GROUP,
+  DENSITO_PATIENT_TEXT_SPINE_T, DENSITO_PATIENT_TEXT_HIP_T, DENSITO_PATIENT_TEXT_NECK_T,
+  DENSITO_PATIENT_TEXT_WHO_CLASS, DENSITO_PATIENT_TEXT_LABEL, DENSITO_PATIENT_TEXT_IMAGES,
+  DENSITO_PATIENT_TEXT_REVIEW,
 };
 
 static void
@@ -2242,17 +2246,13 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
                gpointer                  data)
 {
   Column column = GPOINTER_TO_UINT (data);
-  GtkWidget *label = gtk_inscription_new (NULL);
   gboolean numeric = column == COLUMN_SPINE || column == COLUMN_HIP || column == COLUMN_NECK ||
                      column == COLUMN_IMAGES;
-
-  /* An inscription, not a label: its size does not depend on its text, so
-   * a refilter that gives the row other text only redraws it, where 200
-   * rows of labels would each be measured again. */
-  gtk_inscription_set_xalign (GTK_INSCRIPTION (label), numeric ? 1.0f : 0.0f);
-  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (label), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
-  if (numeric)
-    gtk_widget_add_css_class (label, "numeric");
+  /* A DensitoCell, not a label: its size does not depend on its text, so a
+   * refilter that gives the row other text only redraws it, where 200 rows
+   * of labels would each be measured again; and, unlike an inscription, it
+   * shares its layout and font metrics with the other cells. */
+  GtkWidget *label = densito_cell_new (numeric ? 1.0f : 0.0f, numeric);
 
   if (column == COLUMN_LABEL)
     {
@@ -2273,7 +2273,8 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
 }
 
 /* Sets the cell's text (and colour, icon) from the patient its list item
- * shows now. */
+ * shows now. This runs for every cell of the 200 rows GTK keeps after each
+ * refilter: the patient's accessors, not properties looked up by name. */
 static void
 fill_cell (GtkListItem *item)
 {
@@ -2281,33 +2282,26 @@ fill_cell (GtkListItem *item)
   DensitoPatient *patient = gtk_list_item_get_item (item);
   GtkWidget *child = gtk_list_item_get_child (item);
   GtkWidget *label = column == COLUMN_LABEL ? gtk_widget_get_first_child (child) : child;
-  g_autofree char *text = NULL;
+  char buf[DENSITO_PATIENT_TEXT_BUF];
 
-  if (column == COLUMN_IMAGES)
-    {
-      guint n = 0;
-      g_object_get (patient, "images", &n, NULL);
-      text = g_strdup_printf ("%u", n);
-    }
-  else
-    g_object_get (patient, column_text_property[column], &text, NULL);
-  gtk_inscription_set_text (GTK_INSCRIPTION (label), text);
+  densito_cell_set_text (DENSITO_CELL (label), densito_patient_get_text (patient, column_text[column], buf));
 
   if (column == COLUMN_SPINE || column == COLUMN_HIP || column == COLUMN_NECK)
     {
-      static const char *css_property[] = { "spine-css", "hip-css", "neck-css" };
-      g_auto(GStrv) css = NULL;
-      g_object_get (patient, css_property[column - COLUMN_SPINE], &css, NULL);
-      gtk_widget_set_css_classes (label, (const char **)css);
+      DensitoClass klass = densito_patient_get_site_class (patient, column - COLUMN_SPINE);
+
+      /* style.css makes this class bold for labels; the cell is told. */
+      densito_cell_set_style (DENSITO_CELL (label), densito_class_css_name (klass),
+                              klass == DENSITO_CLASS_OSTEOPOROSIS);
     }
   else if (column == COLUMN_LABEL)
     {
-      gboolean disagrees = FALSE;
-      g_object_get (patient, "label-disagrees", &disagrees, NULL);
-      gtk_widget_set_visible (gtk_widget_get_last_child (child), disagrees);
-      if (disagrees && !gtk_widget_get_has_tooltip (gtk_widget_get_last_child (child)))
-        gtk_widget_set_tooltip_text (gtk_widget_get_last_child (child),
-                                     _("The dataset’s label disagrees with the computed WHO class"));
+      GtkWidget *icon = gtk_widget_get_last_child (child);
+      gboolean disagrees = densito_patient_get_label_disagrees (patient);
+
+      gtk_widget_set_visible (icon, disagrees);
+      if (disagrees && !gtk_widget_get_has_tooltip (icon))
+        gtk_widget_set_tooltip_text (icon, _("The dataset’s label disagrees with the computed WHO class"));
     }
 }
 

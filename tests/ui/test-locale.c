@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "densito-application.h"
+#include "densito-cell.h"
 #include "densito-export-dialog.h"
 #include "densito-problems-window.h"
 #include "densito-scan-view.h"
@@ -95,8 +96,8 @@ check_digits (GtkWidget  *parent,
         continue;
       if (GTK_IS_LABEL (c))
         text = gtk_label_get_text (GTK_LABEL (c));
-      else if (GTK_IS_INSCRIPTION (c))
-        text = gtk_inscription_get_text (GTK_INSCRIPTION (c));
+      else if (DENSITO_IS_CELL (c))
+        text = densito_cell_get_text (DENSITO_CELL (c));
       kinds = digit_kinds (text);
       if (kinds != 0)
         n++;

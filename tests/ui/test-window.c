@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "densito-application.h"
+#include "densito-cell.h"
 #include "densito-column-sorter.h"
 #include "densito-edit-stack.h"
 #include "densito-patient.h"
@@ -60,9 +61,9 @@ find_label_with (GtkWidget  *root,
       if (GTK_IS_LABEL (c) && gtk_widget_get_mapped (c) &&
           strstr (gtk_label_get_text (GTK_LABEL (c)), fragment) != NULL)
         return c;
-      /* The patient list's cells are inscriptions. */
-      if (GTK_IS_INSCRIPTION (c) && gtk_widget_get_mapped (c) && gtk_inscription_get_text (GTK_INSCRIPTION (c)) &&
-          strstr (gtk_inscription_get_text (GTK_INSCRIPTION (c)), fragment) != NULL)
+      /* The patient list's cells are DensitoCells. */
+      if (DENSITO_IS_CELL (c) && gtk_widget_get_mapped (c) &&
+          strstr (densito_cell_get_text (DENSITO_CELL (c)), fragment) != NULL)
         return c;
       if ((found = find_label_with (c, fragment)) != NULL)
         return found;
@@ -315,6 +316,66 @@ test_list_refilter (void)
   }
   spin (200);
   g_assert_null (find_label_with (GTK_WIDGET (window), "10006"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The cell's height is one line of its font, as GtkInscription's was: the
+ * metrics of the cell's own context, which GTK keeps up to date. */
+static void
+assert_cell_height (GtkWidget *cell)
+{
+  PangoFontMetrics *metrics = pango_context_get_metrics (gtk_widget_get_pango_context (cell), NULL, NULL);
+  int line = PANGO_PIXELS_CEIL (pango_font_metrics_get_ascent (metrics) + pango_font_metrics_get_descent (metrics));
+  int min = 0, nat = 0;
+
+  pango_font_metrics_unref (metrics);
+  gtk_widget_measure (cell, GTK_ORIENTATION_VERTICAL, -1, &min, &nat, NULL, NULL);
+  g_assert_cmpint (min, ==, line);
+  g_assert_cmpint (nat, ==, line);
+  g_assert_cmpint (gtk_widget_get_height (cell), >=, line);
+}
+
+/* The list's cells share one layout and one set of font metrics: a new
+ * font or text scale must reach them all the same. */
+static void
+test_list_cells (void)
+{
+  DensitoWindow *window = open_window (g_getenv ("DENSITO_SAMPLE"));
+  GtkSettings *settings = gtk_widget_get_settings (GTK_WIDGET (window));
+  g_autofree char *font = NULL;
+  int dpi = 0;
+  GtkWidget *cell = wait_for_label (GTK_WIDGET (window), "10000");
+  int height;
+  g_autofree char *error = NULL;
+
+  g_assert_true (DENSITO_IS_CELL (cell));
+  g_assert_cmpstr (densito_cell_get_text (DENSITO_CELL (cell)), ==, "10000");
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (cell)), ==, GTK_ACCESSIBLE_ROLE_LABEL);
+  error = gtk_test_accessible_check_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, "10000");
+  g_assert_null (error);
+  assert_cell_height (cell);
+  height = gtk_widget_get_height (cell);
+
+  g_object_get (settings, "gtk-font-name", &font, "gtk-xft-dpi", &dpi, NULL);
+  g_object_set (settings, "gtk-font-name", "Sans 22", NULL);
+  spin (300);
+  assert_cell_height (cell);
+  g_assert_cmpint (gtk_widget_get_height (cell), >, height);
+
+  g_object_set (settings, "gtk-font-name", font, NULL);
+  spin (300);
+  assert_cell_height (cell);
+  g_assert_cmpint (gtk_widget_get_height (cell), ==, height);
+
+  /* The text scale (Xft DPI, in 1024ths) */
+  g_object_set (settings, "gtk-xft-dpi", 2 * 96 * 1024, NULL);
+  spin (300);
+  assert_cell_height (cell);
+  g_assert_cmpint (gtk_widget_get_height (cell), >, height);
+  g_object_set (settings, "gtk-xft-dpi", dpi, NULL);
+  spin (300);
+  assert_cell_height (cell);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -1633,6 +1694,7 @@ main (int    argc,
 
   g_test_add_func ("/window/sample", test_sample);
   g_test_add_func ("/window/list-refilter", test_list_refilter);
+  g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/preload", test_preload);
   g_test_add_func ("/window/shortcuts", test_shortcuts);
