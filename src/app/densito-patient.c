@@ -78,18 +78,9 @@ image_count (DensitoPatient *self)
 static const char *
 review_text (DensitoPatient *self)
 {
-  DensitoImageIndex *images = densito_dataset_get_images (self->dataset);
-  const guint *idx;
-  guint n = 0;
-  guint done = 0;
+  guint done;
+  guint n = densito_dataset_count_row_reviews (self->dataset, self->row, &done);
 
-  if (images != NULL)
-    {
-      idx = densito_image_index_get_for_row (images, self->row, &n);
-      for (guint i = 0; i < n; i++)
-        if (densito_dataset_get_image_review (self->dataset, idx[i]) != DENSITO_REVIEW_UNREVIEWED)
-          done++;
-    }
   if (n == 0)
     return "";
   if (done == n)
