@@ -1438,6 +1438,38 @@ test_shortcuts (void)
   g_assert_true (g_strv_contains ((const char * const *)actions, "win.show-help-overlay"));
   g_assert_null (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
 
+  /* The main menu (its popover made when it first opens) has the item. */
+  {
+    GtkWidget *menu_button = NULL;
+    GtkPopover *popover;
+
+    /* The one F10 opens. */
+    {
+      GtkWidget *stack[64];
+      guint n = 0;
+
+      stack[n++] = GTK_WIDGET (window);
+      while (n > 0 && menu_button == NULL)
+        {
+          GtkWidget *w = stack[--n];
+
+          if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_primary (GTK_MENU_BUTTON (w)))
+            menu_button = w;
+          for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL && n < G_N_ELEMENTS (stack); c = gtk_widget_get_next_sibling (c))
+            stack[n++] = c;
+        }
+    }
+    g_assert_nonnull (menu_button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+    spin (300);
+    popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
+    g_assert_nonnull (popover);
+    g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+    g_assert_true (has_label_text (GTK_WIDGET (popover), "Keyboard Shortcuts"));
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));
+    spin (200);
+  }
+
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
   wait_until (overlay_mapped, window, 5000);
   overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
