@@ -169,17 +169,35 @@ deliver_preload_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* What a preload's task holds until it is over: its progress may be
+ * reported until then, even after the preload was dropped. */
+typedef struct
+{
+  DensitoApplication *app;
+  PreloadProgress    *progress;
+  GCancellable       *cancellable;
+} PreloadTask;
+
 static void
 preload_done_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(DensitoApplication) self = user_data;
+  PreloadTask *t = user_data;
+  DensitoApplication *self = t->app;
 
-  preload_progress_forget (self->preload_progress);
-  self->preload_result = g_object_ref (result);
-  if (self->preload_callback != NULL)
-    deliver_preload_cb (self);
+  preload_progress_forget (t->progress);
+  /* Not a dropped one's. */
+  if (self->preload_path != NULL && self->preload_cancellable == t->cancellable)
+    {
+      self->preload_result = g_object_ref (result);
+      if (self->preload_callback != NULL)
+        deliver_preload_cb (self);
+    }
+  g_rc_box_release_full (t->progress, (GDestroyNotify)preload_progress_free);
+  g_object_unref (t->cancellable);
+  g_object_unref (t->app);
+  g_free (t);
 }
 
 /**
@@ -194,22 +212,31 @@ void
 densito_application_preload (DensitoApplication *self,
                              const char         *path)
 {
+  PreloadTask *t;
+
   g_return_if_fail (DENSITO_IS_APPLICATION (self));
   g_return_if_fail (self->preload_path == NULL);
 
-  /* An earlier preload is over: it was delivered. */
+  /* An earlier preload was delivered or dropped; its task keeps what it
+   * still uses. */
   g_clear_object (&self->preload_cancellable);
+  g_clear_object (&self->preload_result);
   if (self->preload_progress != NULL)
     g_rc_box_release_full (self->preload_progress, (GDestroyNotify)preload_progress_free);
   self->preload_path = g_strdup (path);
   self->preload_cancellable = g_cancellable_new ();
   self->preload_progress = g_rc_box_new0 (PreloadProgress);
   g_mutex_init (&self->preload_progress->lock);
+
+  t = g_new0 (PreloadTask, 1);
+  t->app = g_object_ref (self);
+  t->progress = g_rc_box_acquire (self->preload_progress);
+  t->cancellable = g_object_ref (self->preload_cancellable);
   /* Sidecars are read after the first frame, as for any opening. */
   densito_dataset_open_async (path, NULL, DENSITO_DATASET_OPEN_DEFER_ANNOTATIONS,
                               self->preload_cancellable,
-                              preload_progress_cb, self->preload_progress,
-                              preload_done_cb, g_object_ref (self));
+                              preload_progress_cb, t->progress,
+                              preload_done_cb, t);
 }
 
 /**
@@ -264,13 +291,22 @@ densito_application_claim_preload (DensitoApplication  *self,
                                    gpointer             user_data)
 {
   GCancellable *cancellable;
-  PreloadProgress *p = self->preload_progress;
+  PreloadProgress *p;
 
   g_return_val_if_fail (DENSITO_IS_APPLICATION (self), NULL);
 
+  p = self->preload_progress;
   if (self->preload_path == NULL || self->preload_callback != NULL ||
       g_strcmp0 (self->preload_path, path) != 0)
     {
+      /* The first window opens something else: the preload would only
+       * hold memory, and later serve the file as it was. */
+      if (self->preload_path != NULL && self->preload_callback == NULL)
+        {
+          g_cancellable_cancel (self->preload_cancellable);
+          g_clear_object (&self->preload_result);
+          g_clear_pointer (&self->preload_path, g_free);
+        }
       if (progress_data_destroy != NULL)
         progress_data_destroy (progress_data);
       return NULL;

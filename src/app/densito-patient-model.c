@@ -239,7 +239,10 @@ row_value (DensitoDataset *dataset,
         return isfinite (t) ? t : NAN;
       }
     case DENSITO_SORT_CLASS:
-      return (double)densito_table_get_class (table, row, NULL);
+      {
+        DensitoClass class = densito_table_get_class (table, row, NULL);
+        return class == DENSITO_CLASS_MISSING ? NAN : (double)class;
+      }
     case DENSITO_SORT_IMAGES:
       return images != NULL ? densito_image_index_count_for_row (images, row) : 0;
     case DENSITO_SORT_REVIEW:
@@ -262,8 +265,10 @@ all_digits (const char *s)
   return TRUE;
 }
 
-/* IDs in number order when both are numbers, otherwise byte order; label
- * and age texts as the locale sorts them, case aside. */
+/* IDs: those that begin with a number first, by that number, then by
+ * what follows it (byte order); the others after them, in byte order. A
+ * total order, so that every sort agrees with it. Label and age texts as
+ * the locale sorts them, case aside. */
 static int
 compare_texts (DensitoSortKey  key,
                const char     *a,
@@ -271,20 +276,29 @@ compare_texts (DensitoSortKey  key,
 {
   if (key == DENSITO_SORT_ID)
     {
-      if (all_digits (a) && all_digits (b))
-        {
-          size_t la, lb;
+      gboolean da = g_ascii_isdigit (*a), db = g_ascii_isdigit (*b);
+      const char *ea = a, *eb = b;
+      size_t la, lb;
+      int r;
 
-          while (a[0] == '0' && a[1] != '\0')
-            a++;
-          while (b[0] == '0' && b[1] != '\0')
-            b++;
-          la = strlen (a);
-          lb = strlen (b);
-          if (la != lb)
-            return la < lb ? -1 : 1;
-        }
-      return strcmp (a, b);
+      if (da != db)
+        return da ? -1 : 1;
+      if (!da)
+        return strcmp (a, b);
+      while (a[0] == '0' && g_ascii_isdigit (a[1]))
+        a++;
+      while (b[0] == '0' && g_ascii_isdigit (b[1]))
+        b++;
+      for (ea = a; g_ascii_isdigit (*ea); ea++)
+        ;
+      for (eb = b; g_ascii_isdigit (*eb); eb++)
+        ;
+      la = (size_t)(ea - a);
+      lb = (size_t)(eb - b);
+      if (la != lb)
+        return la < lb ? -1 : 1;
+      r = strncmp (a, b, la);
+      return r != 0 ? r : strcmp (ea, eb);
     }
   {
     g_autofree char *fa = g_utf8_casefold (a, -1);
@@ -576,6 +590,31 @@ densito_patient_model_set_query (DensitoPatientModel *self,
     return;
 
   rows_changed (self, old);
+}
+
+/**
+ * densito_patient_model_resort:
+ *
+ * Sorts again after the review states were read (a dataset's sidecars
+ * are read after it opens).
+ *
+ * Returns: whether the order may have changed
+ */
+gboolean
+densito_patient_model_resort (DensitoPatientModel *self)
+{
+  gboolean by_review = FALSE;
+
+  g_return_val_if_fail (DENSITO_IS_PATIENT_MODEL (self), FALSE);
+
+  for (guint t = 0; t < self->n_terms; t++)
+    by_review |= self->terms[t].key == DENSITO_SORT_REVIEW;
+  if (!by_review)
+    return FALSE;
+  build_perm (self);
+  order_rows (self);
+  rows_changed (self, self->n_rows);
+  return TRUE;
 }
 
 /* Every row again, after facts outside the table changed (review states).

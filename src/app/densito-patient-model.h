@@ -49,6 +49,7 @@ void                 densito_patient_model_set_query   (DensitoPatientModel   *s
                                                         DensitoQuery          *query);
 guint                densito_patient_model_get_total   (DensitoPatientModel   *self);
 void                 densito_patient_model_refresh     (DensitoPatientModel   *self);
+gboolean             densito_patient_model_resort      (DensitoPatientModel   *self);
 void                 densito_patient_model_set_sort    (DensitoPatientModel   *self,
                                                         const DensitoSortTerm *terms,
                                                         guint                  n_terms);

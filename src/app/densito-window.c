@@ -1469,34 +1469,30 @@ go_to (DensitoWindow *self,
     gtk_widget_activate_action (list, "list.scroll-to-item", "u", pos);
 }
 
+/* The first unreviewed, readable image in list order from (@pos, @image)
+ * on, wrapping around once. It looks through the model, which has every
+ * row, not the list, which may not have all of them yet (limit_list). */
 static gboolean
-list_limited (DensitoWindow *self)
-{
-  return self->slice != NULL && gtk_slice_list_model_get_size (self->slice) != G_MAXUINT;
-}
-
-/* Looks through the first @n patients of the list from (@pos, @image) on:
- * to the end, or (@wrap) round to where it began. */
-static gboolean
-scan_unreviewed (DensitoWindow *self,
-                 guint          n,
-                 gboolean       wrap,
+find_unreviewed (DensitoWindow *self,
                  guint          pos,
                  guint          image,
                  guint         *found_pos,
                  guint         *found_image)
 {
-  GListModel *model = G_LIST_MODEL (self->selection);
+  GListModel *model = G_LIST_MODEL (self->model);
   DensitoImageIndex *images = images_of (self);
+  guint n = self->model != NULL ? g_list_model_get_n_items (model) : 0;
 
-  for (guint k = 0; wrap ? k <= n : pos + k < n; k++)
+  if (images == NULL || n == 0)
+    return FALSE;
+  for (guint k = 0; k <= n; k++)
     {
       guint p = (pos + k) % n;
       g_autoptr(DensitoPatient) patient = g_list_model_get_item (model, p);
       guint n_img;
       const guint *idx = row_images (self, densito_patient_get_row (patient), &n_img);
       guint from = k == 0 ? image : 0;
-      guint to = wrap && k == n ? MIN (image, n_img) : n_img;
+      guint to = k == n ? MIN (image, n_img) : n_img;
 
       for (guint i = from; i < to; i++)
         if (densito_dataset_get_image_review (self->dataset, idx[i]) == DENSITO_REVIEW_UNREVIEWED &&
@@ -1508,29 +1504,6 @@ scan_unreviewed (DensitoWindow *self,
           }
     }
   return FALSE;
-}
-
-/* The first unreviewed, readable image in list order from (@pos, @image)
- * on, wrapping around once. */
-static gboolean
-find_unreviewed (DensitoWindow *self,
-                 guint          pos,
-                 guint          image,
-                 guint         *found_pos,
-                 guint         *found_image)
-{
-  GListModel *model = G_LIST_MODEL (self->selection);
-  guint n = g_list_model_get_n_items (model);
-
-  if (images_of (self) == NULL)
-    return FALSE;
-  /* Found among the rows the first frame has, the answer is the same
-   * as the whole list's: they come first from @pos on. */
-  if (list_limited (self) && pos < n && scan_unreviewed (self, n, FALSE, pos, image, found_pos, found_image))
-    return TRUE;
-  unlimit_list (self);
-  n = g_list_model_get_n_items (model);
-  return n > 0 && scan_unreviewed (self, n, TRUE, pos, image, found_pos, found_image);
 }
 
 static void
@@ -2563,10 +2536,16 @@ forget_slice_clock (DensitoWindow *self)
 /* The whole list, from the first frame after a dataset opens on (see
  * limit_list), or at once when something needs a row further down. */
 static void
-unlimit_list (DensitoWindow *self)
+stop_growing (DensitoWindow *self)
 {
   g_clear_handle_id (&self->slice_source, g_source_remove);
   forget_slice_clock (self);
+}
+
+static void
+unlimit_list (DensitoWindow *self)
+{
+  stop_growing (self);
   if (self->slice != NULL && gtk_slice_list_model_get_size (self->slice) != G_MAXUINT)
     gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
 }
@@ -2650,7 +2629,11 @@ list_limit (DensitoWindow *self)
   /* The height the window asks for (its surface may not have it yet), or
    * the tallest screen's when it fills one. */
   if (!gtk_window_is_maximized (GTK_WINDOW (self)) && !gtk_window_is_fullscreen (GTK_WINDOW (self)))
-    gtk_window_get_default_size (GTK_WINDOW (self), &width, &tallest);   /* 4.8: neither may be NULL */
+    {
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &tallest);
+      /* A tiled window's height is not its default one. */
+      tallest = MAX (tallest, gtk_widget_get_height (GTK_WIDGET (self)));
+    }   /* 4.8: neither may be NULL */
   if (tallest <= 0)
     for (guint i = 0; i < g_list_model_get_n_items (monitors); i++)
       {
@@ -2949,6 +2932,9 @@ annotations_read_cb (GObject      *source,
       sync_facts (self, value);
   }
   update_progress (self);
+  /* Sorted by review, the order is known only now. */
+  if (self->model != NULL && densito_patient_model_resort (self->model))
+    select_shown_patient (self, self->current_row);
   if (self->resume_pending)
     resume_review (self);
   if (self->model != NULL)
@@ -2979,7 +2965,7 @@ set_dataset (DensitoWindow  *self,
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   g_clear_object (&self->selection);
-  unlimit_list (self);
+  stop_growing (self);
   g_clear_object (&self->slice);
   self->slice = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->model)), 0, G_MAXUINT);
   limit_list (self);
@@ -3040,11 +3026,17 @@ open_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(DensitoDataset) dataset = densito_dataset_open_finish (result, &error);
 
+  /* A load another one replaced, or one of a window gone: nothing to do. */
+  if (self->open_cancellable == NULL || self->open_cancellable != g_task_get_cancellable (G_TASK (result)) ||
+      self->stack == NULL)
+    return;
   if (dataset == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
+          g_clear_object (&self->open_cancellable);
           gtk_stack_set_visible_child_name (self->stack, self->dataset ? "main" : "empty");
+          write_state (self);
           return;
         }
       g_clear_object (&self->open_cancellable);
@@ -3529,6 +3521,8 @@ densito_window_dispose (GObject *object)
   g_clear_object (&self->copy_cancellable);
   g_clear_object (&self->dataset);
   g_clear_object (&self->settings);
+  if (self->open_cancellable != NULL)
+    g_cancellable_cancel (self->open_cancellable);
   g_clear_object (&self->open_cancellable);
   g_clear_object (&self->image_cancellable);
   if (self->prefetch_cancellable != NULL)

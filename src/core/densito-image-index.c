@@ -344,7 +344,7 @@ densito_image_read_header (const char  *path,
    * cache when a dataset opens). */
   head = g_malloc (65536);
   n = pread (fd, head, 4096, 0);
-  if (n == 4096 && n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff)
+  if (n >= 3 && n < st.st_size && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff)
     n = pread (fd, head, 65536, 0);
   if (n < 0)
     {

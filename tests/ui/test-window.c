@@ -1371,14 +1371,9 @@ test_preload (void)
   /* Changed on disk since: a window that opened it anew would see 10. */
   g_free (write_table (dir, "a.csv", 10));
 
-  /* Another path first: opened as usual, the preload stays. */
+  /* The preloaded path: what was loaded then. */
   window = densito_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
-  densito_window_open_path (window, b);
-  wait_until (loaded, window, 20000);
-  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 40);
-
-  /* The preloaded path: what was loaded then. */
   densito_window_open_path (window, a);
   wait_until (loaded, window, 20000);
   g_assert_cmpstr (densito_dataset_get_path (densito_window_get_dataset (window)), ==, a);
@@ -1387,9 +1382,27 @@ test_preload (void)
   /* Claimed once: the next opening reads the file. */
   densito_window_open_path (window, b);
   wait_until (loaded, window, 20000);
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 40);
   densito_window_open_path (window, a);
   wait_until (loaded, window, 20000);
   g_assert_cmpuint (densito_window_get_n_visible (window), ==, 10);
+
+  /* A window that opens another path first drops the preload: it does
+   * not keep the table, nor serve it as it was later. */
+  {
+    g_autofree char *d = write_table (dir, "d.csv", 20);
+
+    densito_application_preload (app, d);
+    end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+    densito_window_open_path (window, b);
+    wait_until (loaded, window, 20000);
+    g_free (write_table (dir, "d.csv", 5));
+    densito_window_open_path (window, d);
+    wait_until (loaded, window, 20000);
+    g_assert_cmpuint (densito_window_get_n_visible (window), ==, 5);
+  }
 
   /* A preload claimed before it finishes. */
   {
@@ -1710,6 +1723,137 @@ test_sort_terms (void)
   g_assert_cmpint (densito_patient_model_compare_rows (dataset, DENSITO_SORT_LABEL, 0, 3), ==,
                    strcmp ("Normal", "normal") < 0 ? -1 : 1);  /* case aside, then bytes */
 
+  /* IDs that are not all numbers: one order for every pair (leading
+   * number, then the rest; IDs without one last), and the sort keeps it. */
+  {
+    g_autofree char *mixed = test_write_file (dir, "mixed.csv",
+                                              "IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,SEX,label\n"
+                                              "1a,06-2022,0.9,-1.0,F,Normal\n"
+                                              "10,06-2022,0.9,,F,Normal\n"
+                                              "x7,06-2022,0.9,-3.0,F,Normal\n"
+                                              "9,06-2022,0.9,-2.6,F,Normal\n"
+                                              "10a,06-2022,0.9,-1.0,F,Normal\n", -1);
+    g_autoptr(DensitoDataset) m = densito_dataset_open (mixed, NULL, NULL, NULL, NULL, NULL);
+    g_autoptr(DensitoPatientModel) mm = NULL;
+    g_autoptr(GString) order = g_string_new (NULL);
+    DensitoSortTerm by_id = { DENSITO_SORT_ID, FALSE }, by_class = { DENSITO_SORT_CLASS, FALSE };
+
+    g_assert_nonnull (m);
+    for (guint a = 0; a < 5; a++)
+      for (guint b = 0; b < 5; b++)
+        for (guint c = 0; c < 5; c++)
+          if (densito_patient_model_compare_rows (m, DENSITO_SORT_ID, a, b) < 0 &&
+              densito_patient_model_compare_rows (m, DENSITO_SORT_ID, b, c) < 0)
+            g_assert_cmpint (densito_patient_model_compare_rows (m, DENSITO_SORT_ID, a, c), <, 0);
+    mm = densito_patient_model_new (m);
+    densito_patient_model_set_sort (mm, &by_id, 1);
+    for (guint i = 0; i < 5; i++)
+      {
+        g_autoptr(DensitoPatient) patient = g_list_model_get_item (G_LIST_MODEL (mm), i);
+        g_string_append_printf (order, "%s%s", i ? " " : "", densito_patient_get_id (patient));
+      }
+    g_assert_cmpstr (order->str, ==, "1a 9 10 10a x7");
+
+    /* The class of the one without a T-score is missing: last. */
+    densito_patient_model_set_sort (mm, &by_class, 1);
+    {
+      g_autoptr(DensitoPatient) last = g_list_model_get_item (G_LIST_MODEL (mm), 4);
+      g_assert_cmpstr (densito_patient_get_id (last), ==, "10");
+    }
+  }
+
+  test_remove_tree (dir);
+}
+
+static gboolean
+annotations_read (gpointer data)
+{
+  DensitoDataset *dataset = densito_window_get_dataset (data);
+  return dataset != NULL && densito_dataset_get_annotations_read (dataset);
+}
+
+/* Sorted by review, a dataset opened anew is in review order once its
+ * sidecars are read (they are read after the first frame). */
+static void
+test_sort_review (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  const char *accepted[] = { "10000-2", "10001-1" };
+  DensitoReview review = { DENSITO_REVIEW_ACCEPTED, NULL, NULL, NULL };
+  DensitoWindow *window;
+  GtkColumnView *cv;
+  GListModel *list;
+  GAction *show_review;
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr(DensitoSidecar) sidecar = load_disk (dir, accepted[i]);
+      g_autoptr(GError) error = NULL;
+
+      densito_sidecar_set_review (sidecar, &review);
+      g_assert_true (densito_sidecar_save (sidecar, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  window = open_window (sample);
+  wait_until (annotations_read, window, 20000);
+  cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  show_review = g_action_map_lookup_action (G_ACTION_MAP (window), "column-review");
+  g_assert_nonnull (show_review);
+  g_action_change_state (show_review, g_variant_new_boolean (TRUE));
+  spin (100);
+  {
+    GListModel *columns = gtk_column_view_get_columns (cv);
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (columns) && !found; i++)
+      {
+        g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+
+        if (g_strcmp0 (gtk_column_view_column_get_title (c), "Review") == 0)
+          {
+            sort_by (cv, i, GTK_SORT_ASCENDING);   /* to do, partly, done */
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
+
+  for (int round = 0; round < 2; round++)
+    {
+      guint n;
+      int last = -1;
+
+      list = G_LIST_MODEL (gtk_column_view_get_model (cv));
+      n = g_list_model_get_n_items (list);
+      g_assert_cmpuint (n, >, 10);
+      /* To do (0), partly (1), done (2), then patients without images (3);
+       * 10000 and 10001 are reviewed, so not among the first. */
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(DensitoPatient) patient = g_list_model_get_item (list, i);
+          guint n_reviewed;
+          guint n_images = densito_dataset_count_row_reviews (densito_window_get_dataset (window),
+                                                              densito_patient_get_row (patient), &n_reviewed);
+          int rank = n_images == 0 ? 3 : n_reviewed == 0 ? 0 : n_reviewed < n_images ? 1 : 2;
+
+          g_assert_cmpint (rank, >=, last);
+          last = rank;
+          if (i == 0)
+            g_assert_cmpstr (densito_patient_get_id (patient), !=, "10000");
+        }
+
+      /* Opened again: the sort stands, and holds once the sidecars are read. */
+      densito_window_open_path (window, sample);
+      wait_until (loaded, window, 20000);
+      wait_until (annotations_read, window, 20000);
+      spin (100);
+    }
+
+  /* The column choice is a setting: leave it as the other tests expect. */
+  g_action_change_state (show_review, g_variant_new_boolean (FALSE));
+  gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
 }
 
@@ -1732,6 +1876,7 @@ main (int    argc,
   g_test_add_func ("/window/shortcuts", test_shortcuts);
   g_test_add_func ("/window/sort", test_sort);
   g_test_add_func ("/window/sort-terms", test_sort_terms);
+  g_test_add_func ("/window/sort-review", test_sort_review);
   g_test_add_func ("/window/broken-dataset", test_broken_dataset);
   g_test_add_func ("/window/edit-save-review", test_edit_save_review);
   g_test_add_func ("/window/conflict", test_conflict);
