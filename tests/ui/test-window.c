@@ -1857,6 +1857,42 @@ test_sort_review (void)
   test_remove_tree (dir);
 }
 
+static gboolean
+not_loading (gpointer data)
+{
+  return !densito_window_is_loading (data);
+}
+
+/* Escape on a load: the window is no longer loading and keeps what it
+ * showed; a load replaced by another one changes nothing when it ends. */
+static void
+test_cancel_open (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *a = write_table (dir, "a.csv", 30);
+  g_autofree char *b = write_table (dir, "b.csv", 40);
+  DensitoWindow *window = open_window (a);
+
+  densito_window_open_path (window, b);
+  g_assert_true (densito_window_is_loading (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-open", NULL));
+  wait_until (not_loading, window, 5000);
+  spin (200);
+  g_assert_cmpstr (densito_dataset_get_path (densito_window_get_dataset (window)), ==, a);
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 30);
+
+  /* b, then a at once: a's load replaces b's. */
+  densito_window_open_path (window, b);
+  densito_window_open_path (window, a);
+  wait_until (loaded, window, 20000);
+  spin (300);
+  g_assert_false (densito_window_is_loading (window));
+  g_assert_cmpstr (densito_dataset_get_path (densito_window_get_dataset (window)), ==, a);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1873,6 +1909,7 @@ main (int    argc,
   g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/preload", test_preload);
+  g_test_add_func ("/window/cancel-open", test_cancel_open);
   g_test_add_func ("/window/shortcuts", test_shortcuts);
   g_test_add_func ("/window/sort", test_sort);
   g_test_add_func ("/window/sort-terms", test_sort_terms);
