@@ -1502,6 +1502,16 @@ test_shortcuts (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Five patients for the sort tests: IDs that sort differently as text and
+ * as numbers, a missing T-score, a missing sex, labels in two cases. */
+static const char sort_csv[] =
+  "IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,SEX,label\n"
+  "100,06-2022,0.9,-1.0,F,Normal\n"
+  "9,06-2022,0.9,,M,osteoporosis\n"
+  "10,06-2022,0.9,-3.0,F,Osteopenia\n"
+  "11,06-2022,0.9,-1.0,M,normal\n"
+  "2,06-2022,0.9,-2.0,,Osteopenia\n";
+
 /* The IDs of the list, top to bottom, joined by spaces. */
 static char *
 list_ids (GtkColumnView *cv)
@@ -1536,13 +1546,7 @@ static void
 test_sort (void)
 {
   g_autofree char *dir = test_make_tmpdir ();
-  g_autofree char *csv = test_write_file (dir, "sort.csv",
-                                          "IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,SEX,label\n"
-                                          "100,06-2022,0.9,-1.0,F,Normal\n"
-                                          "9,06-2022,0.9,,M,osteoporosis\n"
-                                          "10,06-2022,0.9,-3.0,F,Osteopenia\n"
-                                          "11,06-2022,0.9,-1.0,M,normal\n"
-                                          "2,06-2022,0.9,-2.0,,Osteopenia\n", -1);
+  g_autofree char *csv = test_write_file (dir, "sort.csv", sort_csv, -1);
   DensitoWindow *window = open_window (csv);
   GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
   GtkSingleSelection *sel = GTK_SINGLE_SELECTION (gtk_column_view_get_model (cv));
@@ -1666,13 +1670,7 @@ static void
 test_sort_terms (void)
 {
   g_autofree char *dir = test_make_tmpdir ();
-  g_autofree char *csv = test_write_file (dir, "sort.csv",
-                                          "IDENTIFIER1,SPINE_SCANDATE,SPINE_BMD,SPINE_TSCORE,SEX,label\n"
-                                          "100,06-2022,0.9,-1.0,F,Normal\n"
-                                          "9,06-2022,0.9,,M,osteoporosis\n"
-                                          "10,06-2022,0.9,-3.0,F,Osteopenia\n"
-                                          "11,06-2022,0.9,-1.0,M,normal\n"
-                                          "2,06-2022,0.9,-2.0,,Osteopenia\n", -1);
+  g_autofree char *csv = test_write_file (dir, "sort.csv", sort_csv, -1);
   g_autoptr(DensitoDataset) dataset = densito_dataset_open (csv, NULL, NULL, NULL, NULL, NULL);
   g_autoptr(DensitoPatientModel) model = NULL;
   g_autoptr(GtkMultiSorter) view = gtk_multi_sorter_new ();
