@@ -106,6 +106,15 @@ struct _DensitoWindow
   GCancellable         *prefetch_cancellable;
   GCancellable         *annotations_cancellable;
 
+  /* A dataset's first frame is drawn before its background work starts
+   * (see hold_work). */
+  GdkFrameClock        *hold_clock;
+  gulong                hold_paint_handler;
+  guint                 hold_source;
+  struct _ImageLoad    *held_load;      /* the shown scan's decode */
+  gboolean              held_prefetch;
+  gboolean              held_annotations;
+
   /* Editing: the shown image's undo stack, and the stacks of other images
    * whose edits are not on disk yet (autosave off, or a failed save). */
   DensitoEditStack     *edits;
@@ -167,6 +176,8 @@ static void install_stack (DensitoWindow     *self,
                            struct _ImageLoad *load);
 static void show_image (DensitoWindow *self,
                         guint          index);
+static gboolean holding_work (DensitoWindow *self);
+static void drop_held_load (DensitoWindow *self);
 
 static void
 progress_free (Progress *p)
@@ -698,8 +709,14 @@ prefetch_neighbours (DensitoWindow *self)
   if (self->prefetch_cancellable != NULL)
     g_cancellable_cancel (self->prefetch_cancellable);
   g_clear_object (&self->prefetch_cancellable);
+  self->held_prefetch = FALSE;
   if (pos == GTK_INVALID_LIST_POSITION || images == NULL)
     return;
+  if (holding_work (self))
+    {
+      self->held_prefetch = TRUE;
+      return;
+    }
   self->prefetch_cancellable = g_cancellable_new ();
 
   for (int d = -1; d <= 1; d += 2)
@@ -739,6 +756,7 @@ show_image (DensitoWindow *self,
 
   g_cancellable_cancel (self->image_cancellable);
   g_clear_object (&self->image_cancellable);
+  drop_held_load (self);
   g_clear_pointer (&self->image_name, g_free);
   leave_image (self);
 
@@ -791,7 +809,10 @@ show_image (DensitoWindow *self,
    * before the save lands, so the saved stack is what shows (saved_cb). */
   if (g_hash_table_contains (self->saving, GUINT_TO_POINTER (load->image)))
     self->install_waiting = (int)load->image;
-  run_image_load (self, load, self->image_cancellable, image_loaded_cb, show_image);
+  if (holding_work (self))
+    self->held_load = load;
+  else
+    run_image_load (self, load, self->image_cancellable, image_loaded_cb, show_image);
 }
 
 static void
@@ -2942,6 +2963,105 @@ annotations_read_cb (GObject      *source,
   write_state (self);
 }
 
+/* Reads the dataset's sidecars for their review states, in a worker. */
+static void
+read_annotations (DensitoWindow *self)
+{
+  if (self->annotations_cancellable != NULL)
+    g_cancellable_cancel (self->annotations_cancellable);
+  g_clear_object (&self->annotations_cancellable);
+  self->held_annotations = FALSE;
+  if (self->dataset == NULL || densito_dataset_get_annotations_read (self->dataset))
+    return;
+  if (holding_work (self))
+    {
+      self->held_annotations = TRUE;
+      return;
+    }
+  self->annotations_cancellable = g_cancellable_new ();
+  densito_dataset_read_annotations_async (self->dataset, self->annotations_cancellable,
+                                          annotations_read_cb, g_object_ref (self));
+}
+
+/* Background work held for a dataset's first frame (see hold_work). */
+
+static gboolean
+holding_work (DensitoWindow *self)
+{
+  return self->hold_paint_handler != 0;
+}
+
+static void
+drop_held_load (DensitoWindow *self)
+{
+  g_clear_pointer (&self->held_load, image_load_free);
+}
+
+static void
+stop_holding (DensitoWindow *self)
+{
+  if (self->hold_clock != NULL && g_signal_handler_is_connected (self->hold_clock, self->hold_paint_handler))
+    g_signal_handler_disconnect (self->hold_clock, self->hold_paint_handler);
+  self->hold_paint_handler = 0;
+  g_clear_object (&self->hold_clock);
+  g_clear_handle_id (&self->hold_source, g_source_remove);
+}
+
+/* Starts what was held, in the order it was asked for: the shown scan,
+ * its neighbours, the sidecars. */
+static void
+release_work (DensitoWindow *self)
+{
+  ImageLoad *load = g_steal_pointer (&self->held_load);
+
+  stop_holding (self);
+  if (load != NULL)
+    run_image_load (self, load, self->image_cancellable, image_loaded_cb, show_image);
+  if (self->held_prefetch)
+    prefetch_neighbours (self);
+  if (self->held_annotations)
+    read_annotations (self);
+}
+
+static void
+hold_painted_cb (GdkFrameClock *clock,
+                 DensitoWindow *self)
+{
+  release_work (self);
+}
+
+static gboolean
+hold_timeout_cb (gpointer data)
+{
+  DensitoWindow *self = data;
+
+  self->hold_source = 0;
+  release_work (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first frame of a dataset opened in a shown window is drawn before
+ * the scan decodes and the sidecars are read: on two cores those threads
+ * took the CPU, and the memory, that frame needed, and the decoded scan,
+ * if it came in time, was converted and drawn in it too (tests/bench
+ * README, startup). They start right after that frame. */
+static void
+hold_work (DensitoWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  stop_holding (self);
+  drop_held_load (self);
+  self->held_prefetch = FALSE;
+  self->held_annotations = FALSE;
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || clock == NULL)
+    return;
+  self->hold_clock = g_object_ref (clock);
+  self->hold_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (hold_painted_cb), self);
+  /* In case no frame comes (see wait_for_frame). */
+  self->hold_source = g_timeout_add_seconds (3, hold_timeout_cb, self);
+}
+
 static void
 set_dataset (DensitoWindow  *self,
              DensitoDataset *dataset)
@@ -2956,6 +3076,7 @@ set_dataset (DensitoWindow  *self,
   g_hash_table_remove_all (self->kept);
   hide_save_banner (self);
   g_set_object (&self->dataset, dataset);
+  hold_work (self);
   g_clear_object (&self->model);
   self->current_row = -1;
   self->model = densito_patient_model_new (dataset);
@@ -2999,15 +3120,7 @@ set_dataset (DensitoWindow  *self,
   if (densito_dataset_get_annotations_read (dataset))
     resume_review (self);
 
-  if (self->annotations_cancellable != NULL)
-    g_cancellable_cancel (self->annotations_cancellable);
-  g_clear_object (&self->annotations_cancellable);
-  if (!densito_dataset_get_annotations_read (dataset))
-    {
-      self->annotations_cancellable = g_cancellable_new ();
-      densito_dataset_read_annotations_async (dataset, self->annotations_cancellable,
-                                              annotations_read_cb, g_object_ref (self));
-    }
+  read_annotations (self);
 
   if (self->bench_startup)
     {
@@ -3505,6 +3618,8 @@ densito_window_dispose (GObject *object)
   g_clear_handle_id (&self->banner_timeout, g_source_remove);
   g_clear_handle_id (&self->slice_source, g_source_remove);
   forget_slice_clock (self);
+  stop_holding (self);
+  drop_held_load (self);
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);

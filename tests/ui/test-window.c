@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "densito-application.h"
@@ -1352,6 +1353,110 @@ test_first_frame (void)
   test_remove_tree (dir);
 }
 
+/* Counts, per file name, the opens inotify reported on @fd since the
+ * last call. */
+static void
+count_opens (int         fd,
+             GHashTable *counts)
+{
+  char buf[16384] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  gssize n;
+
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    for (char *p = buf; p < buf + n; )
+      {
+        const struct inotify_event *ev = (const struct inotify_event *)p;
+
+        if (ev->len > 0 && (ev->mask & IN_OPEN))
+          g_hash_table_insert (counts, g_strdup (ev->name),
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, ev->name)) + 1));
+        p += sizeof *ev + ev->len;
+      }
+}
+
+typedef struct
+{
+  DensitoWindow *window;
+  int            inotify;
+  GHashTable    *opens;
+  gboolean       checked;
+} HeldWork;
+
+/* The first frame with the dataset: the sleep stands for a slow frame,
+ * time enough for any thread started with the dataset to open its files. */
+static void
+held_painted_cb (GdkFrameClock *clock,
+                 HeldWork      *hw)
+{
+  if (hw->checked || densito_window_get_dataset (hw->window) == NULL)
+    return;
+  hw->checked = TRUE;
+  g_usleep (300 * 1000);
+  count_opens (hw->inotify, hw->opens);
+}
+
+static gboolean
+scan_shown (gpointer data)
+{
+  DensitoWindow *window = data;
+  return densito_scan_view_get_texture (window_view (window)) != NULL &&
+         densito_dataset_get_annotations_read (densito_window_get_dataset (window));
+}
+
+/* A dataset's first frame is drawn before its scans are decoded and its
+ * sidecars read (they slowed that frame); both start right after it. */
+static void
+test_held_work (void)
+{
+  g_autofree char *dir = copy_sample ();
+  g_autofree char *sample = g_build_filename (dir, "sample", NULL);
+  g_autofree char *imge = g_build_filename (sample, "imge", NULL);
+  g_autoptr(GHashTable) opens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  HeldWork hw = { 0 };
+  GHashTableIter iter;
+  gpointer key, value;
+  GdkFrameClock *clock;
+  gulong handler;
+  const char *shown;
+
+  hw.window = densito_window_new (app);
+  hw.opens = opens;
+  gtk_window_present (GTK_WINDOW (hw.window));
+  wait_until (has_frame_clock, hw.window, 5000);
+  hw.inotify = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+  g_assert_cmpint (hw.inotify, >=, 0);
+  g_assert_cmpint (inotify_add_watch (hw.inotify, imge, IN_OPEN), >=, 0);
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (hw.window));
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (held_painted_cb), &hw);
+  densito_window_open_path (hw.window, sample);
+  wait_until (scan_shown, hw.window, 20000);
+  g_signal_handler_disconnect (clock, handler);
+  g_assert_true (hw.checked);
+
+  /* By the end of that frame each scan was opened once, for its header
+   * when the dataset was read, and no sidecar was opened. */
+  g_assert_cmpuint (g_hash_table_size (opens), >, 0);
+  g_hash_table_iter_init (&iter, opens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (!g_str_has_suffix (key, ".png"))
+        g_error ("%s was opened before the first frame", (const char *)key);
+      if (GPOINTER_TO_UINT (value) != 1)
+        g_error ("%s was opened %u times before the first frame", (const char *)key, GPOINTER_TO_UINT (value));
+    }
+
+  /* Then the shown scan was decoded and the sidecars were read. */
+  g_hash_table_remove_all (opens);
+  count_opens (hw.inotify, opens);
+  shown = densito_window_get_image_name (hw.window);
+  g_assert_nonnull (shown);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (opens, shown)), >=, 1);
+
+  close (hw.inotify);
+  gtk_window_destroy (GTK_WINDOW (hw.window));
+  test_remove_tree (dir);
+}
+
 /* The dataset main() starts loading before GTK is up is the one the first
  * window shows; another path is opened as usual. */
 static void
@@ -1906,6 +2011,7 @@ main (int    argc,
   g_test_add_func ("/window/list-refilter", test_list_refilter);
   g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
+  g_test_add_func ("/window/held-work", test_held_work);
   g_test_add_func ("/window/preload", test_preload);
   g_test_add_func ("/window/cancel-open", test_cancel_open);
   g_test_add_func ("/window/shortcuts", test_shortcuts);
