@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "densito-image-index.h"
 #include "test-util.h"
@@ -133,7 +134,13 @@ test_scan_and_link (void)
   g_free (test_write_file (dir, "imge/readme.txt", "not an image", -1));
   {
     g_autofree char *subdir = g_build_filename (imgdir, "sub.png", NULL);
+    g_autofree char *dirlink = g_build_filename (imgdir, "dirlink.png", NULL);
+    g_autofree char *filelink = g_build_filename (imgdir, "10003-2.png", NULL);
+
     g_mkdir (subdir, 0755);
+    /* A link to a folder is no image; a link to a scan is one. */
+    g_assert_cmpint (symlink ("sub.png", dirlink), ==, 0);
+    g_assert_cmpint (symlink ("10001-2.png", filelink), ==, 0);
   }
 
   table = densito_table_load (csv, diags, NULL, NULL, NULL, &error);
@@ -142,8 +149,8 @@ test_scan_and_link (void)
   g_assert_no_error (error);
 
   densito_image_index_get_counts (index, &counts);
-  g_assert_cmpuint (counts.total, ==, 6);
-  g_assert_cmpuint (counts.linked, ==, 4);
+  g_assert_cmpuint (counts.total, ==, 7);
+  g_assert_cmpuint (counts.linked, ==, 5);
   g_assert_cmpuint (counts.unlinked, ==, 2);
   g_assert_cmpuint (counts.unreadable, ==, 1);
   g_assert_cmpuint (counts.possible_personal_id, ==, 1);
@@ -158,7 +165,10 @@ test_scan_and_link (void)
   rows = densito_image_index_get_for_row (index, 1, &n);
   g_assert_cmpuint (n, ==, 1);
   g_assert_cmpint (densito_image_index_get_image (index, rows[0])->region, ==, DENSITO_REGION_LATERAL);
-  g_assert_cmpuint (densito_image_index_count_for_row (index, 2), ==, 1);
+  g_assert_cmpuint (densito_image_index_count_for_row (index, 2), ==, 2);
+  rows = densito_image_index_get_for_row (index, 2, &n);
+  g_assert_cmpstr (densito_image_index_get_image (index, rows[1])->name, ==, "10003-2.png");
+  g_assert_cmpuint (densito_image_index_get_image (index, rows[1])->width, ==, 420);
 
   /* One diagnostic each: the truncated file, the unlinked one, the personal ID. */
   g_assert_cmpuint (densito_diagnostics_count_code (diags, DENSITO_DIAG_IMAGE_UNREADABLE), ==, 1);
