@@ -40,6 +40,17 @@ G_DEFINE_FINAL_TYPE (DensitoApplication, densito_application, GTK_TYPE_APPLICATI
 
 static gint64 start_time;
 
+/* The variables densito_application_choose_renderer() set, which programs
+ * the app launches must not inherit. */
+static struct {
+  const char *name;
+  const char *value;
+  gboolean    set;
+} renderer_variables[] = {
+  { "GSK_RENDERER", "cairo", FALSE },
+  { "GDK_DEBUG", "gl-disable", FALSE },
+};
+
 /* When the process started, for DENSITO_BENCH=startup. */
 gint64
 densito_application_get_start_time (void)
@@ -79,9 +90,59 @@ densito_application_choose_renderer (void)
   while (dri != NULL && (name = g_dir_read_name (dri)) != NULL)
     if (g_str_has_prefix (name, "renderD") || g_str_has_prefix (name, "card"))
       return;
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (renderer_variables); i++)
+    if (g_getenv (renderer_variables[i].name) == NULL)
+      renderer_variables[i].set = g_setenv (renderer_variables[i].name, renderer_variables[i].value, FALSE);
 #endif
+}
+
+/**
+ * densito_application_new_launch_context:
+ *
+ * A launch context for programs the app starts (the file manager after an
+ * export, a link's browser): the process's environment without what
+ * densito_application_choose_renderer() set for this process alone, so a
+ * browser on a machine with a GPU still draws with it. What the user set
+ * is passed on.
+ *
+ * Returns: (transfer full): a new launch context
+ */
+GAppLaunchContext *
+densito_application_new_launch_context (GdkDisplay *display)
+{
+  GAppLaunchContext *context = G_APP_LAUNCH_CONTEXT (gdk_display_get_app_launch_context (display));
+
+  for (guint i = 0; i < G_N_ELEMENTS (renderer_variables); i++)
+    if (renderer_variables[i].set)
+      g_app_launch_context_unsetenv (context, renderer_variables[i].name);
+  return context;
+}
+
+static void
+launched_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autofree char *uri = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    g_warning ("Cannot open %s: %s", uri, error->message);
+}
+
+/**
+ * densito_application_launch_uri:
+ *
+ * Opens @uri with its default application, in the environment of
+ * densito_application_new_launch_context().
+ */
+void
+densito_application_launch_uri (GtkWidget  *widget,
+                                const char *uri)
+{
+  g_autoptr(GAppLaunchContext) context = densito_application_new_launch_context (gtk_widget_get_display (widget));
+
+  g_app_info_launch_default_for_uri_async (uri, context, NULL, launched_cb, g_strdup (uri));
 }
 
 /**
@@ -400,6 +461,15 @@ densito_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay", help_accels);
 }
 
+static gboolean
+about_link_cb (GtkAboutDialog *about,
+               const char     *uri,
+               gpointer        user_data)
+{
+  densito_application_launch_uri (GTK_WIDGET (about), uri);
+  return TRUE;
+}
+
 static void
 about_activated (GSimpleAction *action,
                  GVariant      *param,
@@ -407,16 +477,22 @@ about_activated (GSimpleAction *action,
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   static const char *authors[] = { "The Densito authors", NULL };
+  GtkWidget *about = g_object_new (GTK_TYPE_ABOUT_DIALOG,
+                                   "transient-for", gtk_application_get_active_window (app),
+                                   "modal", TRUE,
+                                   "destroy-with-parent", TRUE,
+                                   "program-name", _("Densito"),
+                                   "logo-icon-name", APP_ID,
+                                   "version", PACKAGE_VERSION,
+                                   "comments", _("Browse, check and annotate DXA bone-densitometry scans"),
+                                   "license-type", GTK_LICENSE_GPL_3_0,
+                                   "authors", authors,
+                                   "translator-credits", _("translator-credits"),
+                                   NULL);
 
-  gtk_show_about_dialog (gtk_application_get_active_window (app),
-                         "program-name", _("Densito"),
-                         "logo-icon-name", APP_ID,
-                         "version", PACKAGE_VERSION,
-                         "comments", _("Browse, check and annotate DXA bone-densitometry scans"),
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "authors", authors,
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+  /* The licence link opens in the launched browser's own renderer. */
+  g_signal_connect (about, "activate-link", G_CALLBACK (about_link_cb), NULL);
+  gtk_window_present (GTK_WINDOW (about));
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "densito-application.h"
 #include "densito-export.h"
 #include "densito-export-dialog.h"
 #include "densito-query.h"
@@ -562,10 +563,9 @@ open_folder_action (GtkWidget  *widget,
     return;
   file = g_file_new_for_path (densito_export_result_get_target (self->result));
   uri = g_file_get_uri (file);
-  /* GTK 4.8 has no GtkFileLauncher. */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  /* GTK 4.8 has no GtkFileLauncher; gtk_show_uri() would pass on the
+   * renderer the app chose for itself. */
+  densito_application_launch_uri (GTK_WIDGET (self), uri);
 }
 
 /* The target folder */

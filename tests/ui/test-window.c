@@ -1457,6 +1457,65 @@ test_held_work (void)
   test_remove_tree (dir);
 }
 
+/* Programs the app starts (the file manager after an export, a browser)
+ * do not inherit the renderer it chose for itself; what the user set, they
+ * do. */
+static void
+test_launch_environment (void)
+{
+  g_autofree char *user_renderer = g_strdup (g_getenv ("GSK_RENDERER"));
+  g_autofree char *user_debug = g_strdup (g_getenv ("GDK_DEBUG"));
+  g_autoptr(GAppLaunchContext) context = NULL;
+  g_auto(GStrv) env = NULL;
+
+  g_unsetenv ("GSK_RENDERER");
+  g_setenv ("GDK_DEBUG", "misc", TRUE);
+  densito_application_choose_renderer ();
+  context = densito_application_new_launch_context (gdk_display_get_default ());
+  env = g_app_launch_context_get_environment (context);
+
+  g_assert_cmpstr (g_environ_getenv (env, "GDK_DEBUG"), ==, "misc");
+  if (g_getenv ("GSK_RENDERER") != NULL)
+    {
+      /* No GPU: cairo for this process, nothing for the launched one. */
+      g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "cairo");
+      g_assert_null (g_environ_getenv (env, "GSK_RENDERER"));
+    }
+  else
+    g_test_message ("a GPU device: no renderer chosen");
+  g_assert_cmpstr (g_environ_getenv (env, "PATH"), ==, g_getenv ("PATH"));
+
+  /* The About window opens its licence link that way. */
+  {
+    GtkAboutDialog *about = NULL;
+    g_autoptr(GListModel) toplevels = NULL;
+
+    g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+    spin (100);
+    toplevels = g_object_ref (gtk_window_get_toplevels ());
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+        if (GTK_IS_ABOUT_DIALOG (w))
+          about = GTK_ABOUT_DIALOG (w);
+      }
+    g_assert_nonnull (about);
+    g_assert_cmpint (gtk_about_dialog_get_license_type (about), ==, GTK_LICENSE_GPL_3_0);
+    g_assert_true (g_signal_handler_find (about, G_SIGNAL_MATCH_ID, g_signal_lookup ("activate-link", GTK_TYPE_ABOUT_DIALOG),
+                                          0, NULL, NULL, NULL) != 0);
+    gtk_window_destroy (GTK_WINDOW (about));
+  }
+
+  if (user_renderer != NULL)
+    g_setenv ("GSK_RENDERER", user_renderer, TRUE);
+  else
+    g_unsetenv ("GSK_RENDERER");
+  if (user_debug != NULL)
+    g_setenv ("GDK_DEBUG", user_debug, TRUE);
+  else
+    g_unsetenv ("GDK_DEBUG");
+}
+
 /* The dataset main() starts loading before GTK is up is the one the first
  * window shows; another path is opened as usual. */
 static void
@@ -2013,6 +2072,7 @@ main (int    argc,
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/held-work", test_held_work);
   g_test_add_func ("/window/preload", test_preload);
+  g_test_add_func ("/window/launch-environment", test_launch_environment);
   g_test_add_func ("/window/cancel-open", test_cancel_open);
   g_test_add_func ("/window/shortcuts", test_shortcuts);
   g_test_add_func ("/window/sort", test_sort);
