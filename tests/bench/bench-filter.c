@@ -14,6 +14,9 @@
  * BENCH_SORT=1 first sorts the list by ID, descending (as a click on the
  * column's title twice does), and prints how long that took and the
  * resident memory after it.
+ *
+ * BENCH_QUERIES="1234;" replaces the queries typed in turn (separated by
+ * semicolons; an empty one clears the search).
  */
 #include "config.h"
 
@@ -58,7 +61,10 @@ int
 main (int    argc,
       char **argv)
 {
-  static const char *queries[] = { "sex=F", "sex=F class=osteoporosis", "spine_t<=-2.5", "", "age>=65", "1234", "" };
+  static const char *default_queries[] = { "sex=F", "sex=F class=osteoporosis", "spine_t<=-2.5", "", "age>=65", "1234", "", NULL };
+  g_auto(GStrv) custom = g_getenv ("BENCH_QUERIES") ? g_strsplit (g_getenv ("BENCH_QUERIES"), ";", -1) : NULL;
+  const char * const *queries = custom != NULL ? (const char * const *)custom : default_queries;
+  guint n_queries = g_strv_length ((char **)queries);
   g_autoptr(DensitoApplication) app = NULL;
   DensitoWindow *window;
   GtkWidget *entry;
@@ -130,11 +136,11 @@ main (int    argc,
   entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), NULL);
-  times = g_new (double, repeat * G_N_ELEMENTS (queries));
-  cpu = g_new (double, repeat * G_N_ELEMENTS (queries));
+  times = g_new (double, repeat * n_queries);
+  cpu = g_new (double, repeat * n_queries);
 
   for (guint r = 0; r < repeat; r++)
-    for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    for (guint q = 0; q < n_queries; q++)
       {
         gint64 t0 = g_get_monotonic_time ();
         double c0 = thread_cpu_ms ();
