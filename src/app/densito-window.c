@@ -114,6 +114,7 @@ struct _DensitoWindow
   struct _ImageLoad    *held_load;      /* the shown scan's decode */
   gboolean              held_prefetch;
   gboolean              held_annotations;
+  guint                 reveal_tab_tick;  /* scrolls the shown scan's tab into view */
 
   /* Editing: the shown image's undo stack, and the stacks of other images
    * whose edits are not on disk yet (autosave off, or a failed save). */
@@ -742,6 +743,37 @@ prefetch_neighbours (DensitoWindow *self)
     }
 }
 
+/* Scrolls the tab strip so that the shown scan's tab is in view, once it
+ * has its place (a frame later for tabs just made). */
+static gboolean
+reveal_tab_cb (GtkWidget     *box,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  DensitoWindow *self = user_data;
+  GtkWidget *viewport = gtk_widget_get_parent (box);
+  GtkWidget *active = NULL;
+  graphene_rect_t bounds;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (box); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_TOGGLE_BUTTON (c) && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (c)))
+      active = c;
+  if (active != NULL && gtk_widget_get_width (active) == 0)
+    return G_SOURCE_CONTINUE;
+  self->reveal_tab_tick = 0;
+  if (active != NULL && GTK_IS_SCROLLABLE (viewport) && gtk_widget_compute_bounds (active, box, &bounds))
+    gtk_adjustment_clamp_page (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (viewport)),
+                               bounds.origin.x, bounds.origin.x + bounds.size.width);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reveal_tab (DensitoWindow *self)
+{
+  if (self->reveal_tab_tick == 0)
+    self->reveal_tab_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->thumbnail_box), reveal_tab_cb, self, NULL);
+}
+
 static void
 show_image (DensitoWindow *self,
             guint          index)
@@ -779,6 +811,8 @@ show_image (DensitoWindow *self,
        child = gtk_widget_get_next_sibling (child), i++)
     if (GTK_IS_TOGGLE_BUTTON (child))
       gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child), i == index);
+  if (n > 1)
+    reveal_tab (self);
 
   if (img->status == DENSITO_IMAGE_UNREADABLE)
     {
@@ -839,11 +873,27 @@ build_thumbnails (DensitoWindow *self,
   for (guint i = 0; i < n; i++)
     {
       const DensitoImage *img = densito_image_index_get_image (images, idx[i]);
-      /* Right to left the file name is an isolate, so that "10000-2.png" stays in order. */
-      g_autofree char *text = g_strdup_printf (gtk_widget_get_default_direction () == GTK_TEXT_DIR_RTL
-                                               ? "%s · \u2068%s\u2069" : "%s · %s",
-                                               densito_region_display_name (img->region), img->name);
-      GtkWidget *button = gtk_toggle_button_new_with_label (text);
+      const char *region = densito_region_display_name (img->region);
+      g_autofree char *text = NULL;
+      GtkWidget *button;
+      guint same = 0, nth = 0;
+
+      /* A tab says the region; the file is in the title and the tooltip
+       * (with it, three tabs no longer fitted the pane). Scans of one
+       * region are numbered. */
+      for (guint j = 0; j < n; j++)
+        if (densito_image_index_get_image (images, idx[j])->region == img->region)
+          {
+            same++;
+            nth += j < i;
+          }
+      if (same > 1)
+        /* Translators: a scan's tab when the patient has several scans of
+         * one region, e.g. "Spine 2" */
+        text = g_strdup_printf (C_("scan tab", "%s %u"), region, nth + 1);
+      else
+        text = g_strdup (region);
+      button = gtk_toggle_button_new_with_label (text);
 
       gtk_widget_set_tooltip_text (button, img->path);
       g_object_set_data (G_OBJECT (button), "image-index", GUINT_TO_POINTER (i));
