@@ -115,6 +115,7 @@ struct _DensitoWindow
   gboolean              held_prefetch;
   gboolean              held_annotations;
   guint                 reveal_tab_tick;  /* scrolls the shown scan's tab into view */
+  guint                 reveal_tab_frames;
 
   /* Editing: the shown image's undo stack, and the stacks of other images
    * whose edits are not on disk yet (autosave off, or a failed save). */
@@ -758,7 +759,10 @@ reveal_tab_cb (GtkWidget     *box,
   for (GtkWidget *c = gtk_widget_get_first_child (box); c != NULL; c = gtk_widget_get_next_sibling (c))
     if (GTK_IS_TOGGLE_BUTTON (c) && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (c)))
       active = c;
-  if (active != NULL && gtk_widget_get_width (active) == 0)
+  /* A tab made for this frame has its place in the next; one that gets
+   * none (a hidden strip) is not waited for. */
+  if (active != NULL && gtk_widget_get_width (active) == 0 && gtk_widget_get_mapped (box) &&
+      ++self->reveal_tab_frames < 5)
     return G_SOURCE_CONTINUE;
   self->reveal_tab_tick = 0;
   if (active != NULL && GTK_IS_SCROLLABLE (viewport) && gtk_widget_compute_bounds (active, box, &bounds))
@@ -770,6 +774,7 @@ reveal_tab_cb (GtkWidget     *box,
 static void
 reveal_tab (DensitoWindow *self)
 {
+  self->reveal_tab_frames = 0;
   if (self->reveal_tab_tick == 0)
     self->reveal_tab_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->thumbnail_box), reveal_tab_cb, self, NULL);
 }
@@ -3099,17 +3104,24 @@ static void
 hold_work (DensitoWindow *self)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self));
 
   stop_holding (self);
   drop_held_load (self);
   self->held_prefetch = FALSE;
   self->held_annotations = FALSE;
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || clock == NULL)
+  /* A window that draws no frames now (minimised, or not shown) does not
+   * wait for one. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || clock == NULL || surface == NULL ||
+      !gdk_surface_get_mapped (surface) ||
+      (GDK_IS_TOPLEVEL (surface) && (gdk_toplevel_get_state (GDK_TOPLEVEL (surface)) & GDK_TOPLEVEL_STATE_MINIMIZED)))
     return;
   self->hold_clock = g_object_ref (clock);
   self->hold_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (hold_painted_cb), self);
-  /* In case no frame comes (see wait_for_frame). */
-  self->hold_source = g_timeout_add_seconds (3, hold_timeout_cb, self);
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+  /* In case no frame comes all the same (a window covered on Wayland):
+   * longer than a first frame takes, even under a sanitizer. */
+  self->hold_source = g_timeout_add (500, hold_timeout_cb, self);
 }
 
 static void
@@ -3125,6 +3137,19 @@ set_dataset (DensitoWindow  *self,
   leave_image (self);
   g_hash_table_remove_all (self->kept);
   hide_save_banner (self);
+  /* Nothing of the old dataset stays on screen or arrives late (the new
+   * one may match no patient, and then shows none). */
+  g_cancellable_cancel (self->image_cancellable);
+  g_clear_object (&self->image_cancellable);
+  if (self->prefetch_cancellable != NULL)
+    g_cancellable_cancel (self->prefetch_cancellable);
+  g_clear_object (&self->prefetch_cancellable);
+  g_clear_pointer (&self->image_name, g_free);
+  densito_scan_view_set_rois (self->scan_view, NULL);
+  densito_scan_view_set_texture (self->scan_view, NULL);
+  clear_box (self->details_box);
+  clear_box (self->thumbnail_box);
+  update_edit_state (self);
   g_set_object (&self->dataset, dataset);
   hold_work (self);
   g_clear_object (&self->model);
@@ -3670,6 +3695,9 @@ densito_window_dispose (GObject *object)
   forget_slice_clock (self);
   stop_holding (self);
   drop_held_load (self);
+  if (self->reveal_tab_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->thumbnail_box), self->reveal_tab_tick);
+  self->reveal_tab_tick = 0;
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
