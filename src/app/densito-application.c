@@ -12,6 +12,10 @@
 #include "densito-export-dialog.h"
 #include "densito-window.h"
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+
 /* The progress of a preload, which the worker reports before any window
  * can show it: kept here, and handed on to the window that claims it. */
 typedef struct
@@ -84,16 +88,32 @@ densito_application_choose_renderer (void)
   g_autoptr(GDir) dri = NULL;
   const char *name;
 
-  if (g_getenv ("GSK_RENDERER") != NULL || g_file_test ("/dev/nvidia0", G_FILE_TEST_EXISTS))
+  if (g_file_test ("/dev/nvidia0", G_FILE_TEST_EXISTS))
     return;
   dri = g_dir_open ("/dev/dri", 0, NULL);
   while (dri != NULL && (name = g_dir_read_name (dri)) != NULL)
     if (g_str_has_prefix (name, "renderD") || g_str_has_prefix (name, "card"))
       return;
+  densito_application_choose_software_renderer ();
+#endif
+}
+
+/**
+ * densito_application_choose_software_renderer:
+ *
+ * What densito_application_choose_renderer() does where there is no GPU
+ * device (tests call it to have that case on any machine): GTK's cairo
+ * renderer with GL off, for this process, unless the user set
+ * GSK_RENDERER (then nothing) or GDK_DEBUG (kept).
+ */
+void
+densito_application_choose_software_renderer (void)
+{
+  if (g_getenv ("GSK_RENDERER") != NULL)
+    return;
   for (guint i = 0; i < G_N_ELEMENTS (renderer_variables); i++)
     if (g_getenv (renderer_variables[i].name) == NULL)
       renderer_variables[i].set = g_setenv (renderer_variables[i].name, renderer_variables[i].value, FALSE);
-#endif
 }
 
 /**
@@ -134,14 +154,40 @@ launched_cb (GObject      *source,
  * densito_application_launch_uri:
  *
  * Opens @uri with its default application, in the environment of
- * densito_application_new_launch_context().
+ * densito_application_new_launch_context(), for @widget's window.
  */
 void
 densito_application_launch_uri (GtkWidget  *widget,
                                 const char *uri)
 {
-  g_autoptr(GAppLaunchContext) context = densito_application_new_launch_context (gtk_widget_get_display (widget));
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autoptr(GAppLaunchContext) context = NULL;
 
+  /* In a sandbox the program starts outside it, through the portal, in
+   * its own environment; GTK gives the portal the parent window. */
+  if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    {
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      return;
+    }
+
+  context = densito_application_new_launch_context (gtk_widget_get_display (widget));
+  gdk_app_launch_context_set_timestamp (GDK_APP_LAUNCH_CONTEXT (context), GDK_CURRENT_TIME);
+#ifdef GDK_WINDOWING_X11
+  {
+    GdkSurface *surface = GTK_IS_NATIVE (root) ? gtk_native_get_surface (GTK_NATIVE (root)) : NULL;
+
+    /* As gtk_show_uri() says which window asked, for a dialog the
+     * launched program shows. */
+    if (surface != NULL && GDK_IS_X11_SURFACE (surface))
+      {
+        g_autofree char *id = g_strdup_printf ("x11:%lx", (unsigned long)gdk_x11_surface_get_xid (surface));
+        g_app_launch_context_setenv (context, "PARENT_WINDOW_ID", id);
+      }
+  }
+#endif
   g_app_info_launch_default_for_uri_async (uri, context, NULL, launched_cb, g_strdup (uri));
 }
 
@@ -471,27 +517,50 @@ about_link_cb (GtkAboutDialog *about,
 }
 
 static void
+about_destroyed_cb (GtkWidget *about,
+                    GObject   *parent)
+{
+  if (g_object_get_data (parent, "densito-about") == about)
+    g_object_set_data (parent, "densito-about", NULL);
+}
+
+static void
 about_activated (GSimpleAction *action,
                  GVariant      *param,
                  gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   static const char *authors[] = { "The Densito authors", NULL };
-  GtkWidget *about = g_object_new (GTK_TYPE_ABOUT_DIALOG,
-                                   "transient-for", gtk_application_get_active_window (app),
-                                   "modal", TRUE,
-                                   "destroy-with-parent", TRUE,
-                                   "program-name", _("Densito"),
-                                   "logo-icon-name", APP_ID,
-                                   "version", PACKAGE_VERSION,
-                                   "comments", _("Browse, check and annotate DXA bone-densitometry scans"),
-                                   "license-type", GTK_LICENSE_GPL_3_0,
-                                   "authors", authors,
-                                   "translator-credits", _("translator-credits"),
-                                   NULL);
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  GtkWidget *about = parent != NULL ? g_object_get_data (G_OBJECT (parent), "densito-about") : NULL;
+
+  /* One per window, kept when closed (as gtk_show_about_dialog() does). */
+  if (about != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (about));
+      return;
+    }
+  about = g_object_new (GTK_TYPE_ABOUT_DIALOG,
+                        "transient-for", parent,
+                        "modal", TRUE,
+                        "destroy-with-parent", TRUE,
+                        "hide-on-close", TRUE,
+                        "program-name", _("Densito"),
+                        "logo-icon-name", APP_ID,
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Browse, check and annotate DXA bone-densitometry scans"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "authors", authors,
+                        "translator-credits", _("translator-credits"),
+                        NULL);
 
   /* The licence link opens in the launched browser's own renderer. */
   g_signal_connect (about, "activate-link", G_CALLBACK (about_link_cb), NULL);
+  if (parent != NULL)
+    {
+      g_object_set_data (G_OBJECT (parent), "densito-about", about);
+      g_signal_connect_object (about, "destroy", G_CALLBACK (about_destroyed_cb), parent, 0);
+    }
   gtk_window_present (GTK_WINDOW (about));
 }
 

@@ -19,6 +19,7 @@ DensitoApplication *densito_application_new           (void);
 char               *densito_application_dup_sample_path (void);
 gint64              densito_application_get_start_time (void);
 void                densito_application_choose_renderer (void);
+void                densito_application_choose_software_renderer (void);
 GAppLaunchContext  *densito_application_new_launch_context (GdkDisplay   *display);
 void                densito_application_launch_uri     (GtkWidget          *widget,
                                                         const char         *uri);
