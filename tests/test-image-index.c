@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,6 +142,17 @@ test_scan_and_link (void)
     /* A link to a folder is no image; a link to a scan is one. */
     g_assert_cmpint (symlink ("sub.png", dirlink), ==, 0);
     g_assert_cmpint (symlink ("10001-2.png", filelink), ==, 0);
+    /* A pipe named like a scan is none (reading it would block). */
+    {
+      g_autofree char *fifo = g_build_filename (imgdir, "10002-5.png", NULL);
+      g_autofree char *problem = NULL;
+      guint w, h;
+
+      g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+      /* Asked for by name, it is refused at once. */
+      g_assert_false (densito_image_read_header (fifo, &w, &h, &problem));
+      g_assert_nonnull (problem);
+    }
   }
 
   table = densito_table_load (csv, diags, NULL, NULL, NULL, &error);

@@ -342,7 +342,8 @@ read_header_at (int          dir_fd,
   *width = *height = 0;
   *problem = NULL;
 
-  fd = openat (dir_fd, name, O_RDONLY | O_CLOEXEC);
+  /* Not blocking on a pipe given by name (the scan skips them). */
+  fd = openat (dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     {
       int saved = errno;
@@ -354,6 +355,12 @@ read_header_at (int          dir_fd,
     {
       int saved = errno;
       *problem = g_strdup_printf (_("cannot read it: %s"), g_strerror (saved));
+      close (fd);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      *problem = g_strdup (_("it is not a PNG or JPEG file"));
       close (fd);
       return FALSE;
     }
@@ -481,11 +488,14 @@ densito_image_index_scan (const char          *directory,
       const char *name = entry->d_name;
       g_autofree char *path = NULL;
 
-      if (entry->d_type == DT_DIR || !densito_is_image_name (name))
+      /* Files only: a folder, a pipe or a device named *.png is none (a
+       * pipe would block the read). */
+      if ((entry->d_type != DT_REG && entry->d_type != DT_LNK && entry->d_type != DT_UNKNOWN) ||
+          !densito_is_image_name (name))
         continue;
       path = g_build_filename (directory, name, NULL);
       /* A link, or a file system that does not say. */
-      if (entry->d_type != DT_REG && g_file_test (path, G_FILE_TEST_IS_DIR))
+      if (entry->d_type != DT_REG && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
         continue;
 
       img.name = g_strdup (name);
