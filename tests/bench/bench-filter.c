@@ -62,7 +62,8 @@ main (int    argc,
       char **argv)
 {
   static const char *default_queries[] = { "sex=F", "sex=F class=osteoporosis", "spine_t<=-2.5", "", "age>=65", "1234", "", NULL };
-  g_auto(GStrv) custom = g_getenv ("BENCH_QUERIES") ? g_strsplit (g_getenv ("BENCH_QUERIES"), ";", -1) : NULL;
+  const char *custom_text = g_getenv ("BENCH_QUERIES");
+  g_auto(GStrv) custom = custom_text != NULL && *custom_text != '\0' ? g_strsplit (custom_text, ";", -1) : NULL;
   const char * const *queries = custom != NULL ? (const char * const *)custom : default_queries;
   guint n_queries = g_strv_length ((char **)queries);
   g_autoptr(DensitoApplication) app = NULL;
