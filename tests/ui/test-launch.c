@@ -14,6 +14,9 @@
 
 #include "densito-application.h"
 #include "densito-window.h"
+#include "ui-util.h"
+
+#define spin ui_spin
 
 static DensitoApplication *app;
 
@@ -46,15 +49,6 @@ find_about (void)
         about = GTK_ABOUT_DIALOG (w);
     }
   return about;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
 }
 
 /* The About window opens its licence link that way; it is one per window. */
