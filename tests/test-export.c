@@ -803,6 +803,7 @@ typedef struct
   double        last;
   gboolean      off_main;
   GThread      *main_thread;
+  guint         flushing;     /* reports of the wait for the disk */
 } ProgressLog;
 
 static void
@@ -811,6 +812,15 @@ cancel_progress_cb (const DensitoExportProgress *p,
 {
   ProgressLog *log = user_data;
 
+  /* The wait for the disk comes once every file is written; after it only
+   * the end. */
+  if (p->flushing || log->flushing > 0)
+    {
+      g_assert_cmpuint (p->files_done, ==, p->n_files);
+      g_assert_cmpfloat (p->fraction, ==, 1.0);
+    }
+  if (p->flushing)
+    log->flushing++;
   g_assert_cmpfloat (p->fraction, >=, log->last);
   g_assert_cmpfloat (p->fraction, <=, 1.0);
   log->last = p->fraction;
@@ -837,6 +847,7 @@ test_cancel (void)
   g_assert_null (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (log.calls, >=, 1);
+  g_assert_cmpuint (log.flushing, ==, 0);
   g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
   g_assert_false (exists (dir, "out.partial"));
   test_remove_tree (dir);
@@ -909,6 +920,7 @@ test_async_and_summary (void)
   g_assert_cmpmem (densito_export_result_get_summary (result), sizeof summary, &summary, sizeof summary);
   g_assert_true (log.off_main);
   g_assert_cmpfloat (log.last, ==, 1.0);
+  g_assert_cmpuint (log.flushing, ==, 1);
   g_assert_cmpuint (densito_export_result_get_n_linked (result) + densito_export_result_get_n_copied (result),
                     ==, 60);
   test_remove_tree (dir);

@@ -73,6 +73,7 @@ struct _DensitoExportDialog
   GMutex                    progress_mutex;
   DensitoExportProgress     progress;
   gboolean                  progress_pending;
+  gboolean                  flushing;       /* the running export waits for the disk */
 };
 
 G_DEFINE_FINAL_TYPE (DensitoExportDialog, densito_export_dialog, GTK_TYPE_WINDOW)
@@ -156,7 +157,7 @@ update_sensitivity (DensitoExportDialog *self)
                                  idle && self->summary_ready && self->n_patients > 0 &&
                                  self->target != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.cancel",
-                                 self->state == DENSITO_EXPORT_DIALOG_RUNNING);
+                                 self->state == DENSITO_EXPORT_DIALOG_RUNNING && !self->flushing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.choose-folder", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.open-folder",
                                  self->state == DENSITO_EXPORT_DIALOG_DONE);
@@ -410,6 +411,14 @@ progress_idle_cb (gpointer user_data)
   if (self->disposed || self->state != DENSITO_EXPORT_DIALOG_RUNNING)
     return G_SOURCE_REMOVE;
   gtk_progress_bar_set_fraction (self->progress_bar, p.fraction);
+  if (p.flushing)
+    {
+      /* syncfs() cannot be interrupted; the export finishes. */
+      gtk_label_set_text (self->progress_label, _("Writing to disk…"));
+      self->flushing = TRUE;
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.cancel", FALSE);
+      return G_SOURCE_REMOVE;
+    }
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u of %'u file", "%'u of %'u files", p.n_files),
                           p.files_done, p.n_files);
   gtk_label_set_text (self->progress_label, text);
@@ -521,6 +530,7 @@ start_action (GtkWidget  *widget,
 
   densito_export_result_free (g_steal_pointer (&self->result));
   self->state = DENSITO_EXPORT_DIALOG_RUNNING;
+  self->flushing = FALSE;
   self->export_cancellable = g_cancellable_new ();
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_label_set_text (self->progress_label, _("Preparing…"));

@@ -531,10 +531,14 @@ export_progress_cb (const DensitoExportProgress *progress,
   if (!run->show_progress)
     return;
   run->progress_shown = TRUE;
-  g_printerr ("\r");
-  g_printerr (_("Exporting: %3.0f%% (%u of %u files, %.1f of %.1f MB)"),
-              100.0 * progress->fraction, progress->files_done, progress->n_files,
-              progress->bytes_done / 1e6, progress->n_bytes / 1e6);
+  /* "\r\033[K": back to the start of the line, and clear it. */
+  g_printerr ("\r\033[K");
+  if (progress->flushing)
+    g_printerr ("%s", _("Exporting: writing to disk…"));
+  else
+    g_printerr (_("Exporting: %3.0f%% (%u of %u files, %.1f of %.1f MB)"),
+                100.0 * progress->fraction, progress->files_done, progress->n_files,
+                progress->bytes_done / 1e6, progress->n_bytes / 1e6);
 }
 
 static void

@@ -1607,10 +1607,19 @@ export_plan (DensitoDataset             *dataset,
       job->data = g_bytes_new_take (manifest, len);
       ok = run_job (&w, job, buf, error);
       job_free (job);
+      w.progress.files_done++;
     }
 
-  ok = ok && !g_cancellable_set_error_if_cancelled (cancellable, error) &&
-       sync_and_rename (partial, abs_target, marker_fd, error);
+  ok = ok && !g_cancellable_set_error_if_cancelled (cancellable, error);
+  if (ok)
+    {
+      /* The wait for the disk is said, not shown as a full bar that hangs. */
+      g_mutex_lock (&w.mutex);
+      w.progress.flushing = TRUE;
+      g_mutex_unlock (&w.mutex);
+      report (&w, TRUE);
+      ok = sync_and_rename (partial, abs_target, marker_fd, error);
+    }
 
   if (!ok)
     {
@@ -1621,15 +1630,18 @@ export_plan (DensitoDataset             *dataset,
         g_prefix_error (error, _("Nothing was exported. "));
     }
   close (marker_fd);
+  if (ok)
+    {
+      w.progress.files_done = w.progress.n_files;
+      w.progress.bytes_done = w.progress.n_bytes;
+      w.progress.flushing = FALSE;
+      w.last_report = 0;
+      report (&w, TRUE);
+    }
   if (w.jobs != NULL)
     g_mutex_clear (&w.mutex);
   if (!ok)
     return NULL;
-
-  w.progress.files_done = w.progress.n_files;
-  w.progress.bytes_done = w.progress.n_bytes;
-  w.last_report = 0;
-  report (&w, TRUE);
 
   result = g_new0 (DensitoExportResult, 1);
   result->target = g_steal_pointer (&abs_target);

@@ -46,6 +46,8 @@ typedef struct
   guint   n_files;       /* every file the export writes, the manifest included */
   guint64 bytes_done;
   guint64 n_bytes;
+  gboolean flushing;     /* every file is written; the export waits for the disk to have
+                          * them (slow media: minutes), and can no longer be cancelled */
 } DensitoExportProgress;
 
 /* Called on the thread that runs the export (a worker thread for
