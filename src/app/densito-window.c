@@ -24,6 +24,87 @@
 #include "densito-sidecar.h"
 #include "densito-window.h"
 
+/* Waits for the next frame a widget's clock paints, or for a timeout when
+ * none comes; the callback is told which. */
+typedef void (*FrameWaitFunc) (gpointer data,
+                               gboolean painted);
+
+typedef struct
+{
+  GdkFrameClock *clock;
+  gulong         handler;
+  guint          timeout;
+  FrameWaitFunc  func;
+  gpointer       data;
+} FrameWait;
+
+/* A surface that goes away disposes of its frame clock, which drops the
+ * handler with it. */
+static void
+frame_wait_stop (FrameWait *wait)
+{
+  if (wait->clock != NULL && g_signal_handler_is_connected (wait->clock, wait->handler))
+    g_signal_handler_disconnect (wait->clock, wait->handler);
+  wait->handler = 0;
+  g_clear_object (&wait->clock);
+  g_clear_handle_id (&wait->timeout, g_source_remove);
+}
+
+static gboolean
+frame_wait_active (FrameWait *wait)
+{
+  return wait->handler != 0;
+}
+
+static void
+frame_wait_done (FrameWait *wait,
+                 gboolean   painted)
+{
+  FrameWaitFunc func = wait->func;
+  gpointer data = wait->data;
+
+  frame_wait_stop (wait);
+  func (data, painted);
+}
+
+static void
+frame_wait_painted_cb (GdkFrameClock *clock,
+                       FrameWait     *wait)
+{
+  frame_wait_done (wait, TRUE);
+}
+
+static gboolean
+frame_wait_timeout_cb (gpointer data)
+{
+  FrameWait *wait = data;
+
+  wait->timeout = 0;
+  frame_wait_done (wait, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* FALSE, and nothing waits, when @widget has no frame clock. */
+static gboolean
+frame_wait_start (FrameWait     *wait,
+                  GtkWidget     *widget,
+                  guint          timeout_ms,
+                  FrameWaitFunc  func,
+                  gpointer       data)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  frame_wait_stop (wait);
+  if (clock == NULL)
+    return FALSE;
+  wait->clock = g_object_ref (clock);
+  wait->func = func;
+  wait->data = data;
+  wait->handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_wait_painted_cb), wait);
+  wait->timeout = g_timeout_add (timeout_ms, frame_wait_timeout_cb, wait);
+  return TRUE;
+}
+
 struct _DensitoWindow
 {
   GtkApplicationWindow  parent_instance;
@@ -78,9 +159,8 @@ struct _DensitoWindow
   DensitoPatientModel  *model;
   GtkSingleSelection   *selection;
   GtkSliceListModel    *slice;        /* the rows in view, until the first frame is drawn */
-  GdkFrameClock        *slice_clock;
-  gulong                slice_paint_handler;
-  guint                 slice_source;
+  FrameWait             slice_wait;   /* for the frame after which the list grows */
+  guint                 slice_source;  /* the next step of growing it */
   char                 *dataset_path;
 
   GCancellable         *open_cancellable;
@@ -108,9 +188,7 @@ struct _DensitoWindow
 
   /* A dataset's first frame is drawn before its background work starts
    * (see hold_work). */
-  GdkFrameClock        *hold_clock;
-  gulong                hold_paint_handler;
-  guint                 hold_source;
+  FrameWait             hold_wait;
   struct _ImageLoad    *held_load;      /* the shown scan's decode */
   gboolean              held_prefetch;
   gboolean              held_annotations;
@@ -2598,24 +2676,13 @@ sync_filters_from_text (DensitoWindow *self,
   self->updating_filters = FALSE;
 }
 
-/* A surface that goes away disposes of its frame clock, which drops the
- * handler with it. */
-static void
-forget_slice_clock (DensitoWindow *self)
-{
-  if (self->slice_clock != NULL && g_signal_handler_is_connected (self->slice_clock, self->slice_paint_handler))
-    g_signal_handler_disconnect (self->slice_clock, self->slice_paint_handler);
-  self->slice_paint_handler = 0;
-  g_clear_object (&self->slice_clock);
-}
-
 /* The whole list, from the first frame after a dataset opens on (see
  * limit_list), or at once when something needs a row further down. */
 static void
 stop_growing (DensitoWindow *self)
 {
   g_clear_handle_id (&self->slice_source, g_source_remove);
-  forget_slice_clock (self);
+  frame_wait_stop (&self->slice_wait);
 }
 
 static void
@@ -2624,16 +2691,6 @@ unlimit_list (DensitoWindow *self)
   stop_growing (self);
   if (self->slice != NULL && gtk_slice_list_model_get_size (self->slice) != G_MAXUINT)
     gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
-}
-
-static gboolean
-unlimit_list_cb (gpointer data)
-{
-  DensitoWindow *self = data;
-
-  self->slice_source = 0;
-  unlimit_list (self);
-  return G_SOURCE_REMOVE;
 }
 
 static void wait_for_frame (DensitoWindow *self);
@@ -2664,31 +2721,29 @@ grow_list_cb (gpointer data)
 }
 
 static void
-limit_list_painted_cb (GdkFrameClock *clock,
-                       DensitoWindow *self)
+list_frame_cb (gpointer data,
+               gboolean painted)
 {
-  forget_slice_clock (self);
+  DensitoWindow *self = data;
+
+  /* No frame came (a hidden window on Wayland): all of it at once. */
+  if (!painted)
+    {
+      unlimit_list (self);
+      return;
+    }
   /* Right after this frame is on screen. */
   g_clear_handle_id (&self->slice_source, g_source_remove);
   self->slice_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, grow_list_cb, self, NULL);
 }
 
-/* Grows the list after the next frame is drawn. */
+/* Grows the list after the next frame is drawn; the timeout is long
+ * enough for a slow frame (a sanitizer build on a loaded machine). */
 static void
 wait_for_frame (DensitoWindow *self)
 {
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-
-  if (clock == NULL)
-    {
-      unlimit_list (self);
-      return;
-    }
-  self->slice_clock = g_object_ref (clock);
-  self->slice_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (limit_list_painted_cb), self);
-  /* In case no frame comes (a hidden window on Wayland); long enough for
-   * a slow frame (a sanitizer build on a loaded machine). */
-  self->slice_source = g_timeout_add_seconds (3, unlimit_list_cb, self);
+  if (!frame_wait_start (&self->slice_wait, GTK_WIDGET (self), 3000, list_frame_cb, self))
+    unlimit_list (self);
 }
 
 /* GTK 4.8's list view makes 200 rows of cells whatever its height, which
@@ -3043,23 +3098,13 @@ read_annotations (DensitoWindow *self)
 static gboolean
 holding_work (DensitoWindow *self)
 {
-  return self->hold_paint_handler != 0;
+  return frame_wait_active (&self->hold_wait);
 }
 
 static void
 drop_held_load (DensitoWindow *self)
 {
   g_clear_pointer (&self->held_load, image_load_free);
-}
-
-static void
-stop_holding (DensitoWindow *self)
-{
-  if (self->hold_clock != NULL && g_signal_handler_is_connected (self->hold_clock, self->hold_paint_handler))
-    g_signal_handler_disconnect (self->hold_clock, self->hold_paint_handler);
-  self->hold_paint_handler = 0;
-  g_clear_object (&self->hold_clock);
-  g_clear_handle_id (&self->hold_source, g_source_remove);
 }
 
 /* Starts what was held, in the order it was asked for: the shown scan,
@@ -3069,7 +3114,7 @@ release_work (DensitoWindow *self)
 {
   ImageLoad *load = g_steal_pointer (&self->held_load);
 
-  stop_holding (self);
+  frame_wait_stop (&self->hold_wait);
   if (load != NULL)
     run_image_load (self, load, self->image_cancellable, image_loaded_cb, show_image);
   if (self->held_prefetch)
@@ -3079,20 +3124,10 @@ release_work (DensitoWindow *self)
 }
 
 static void
-hold_painted_cb (GdkFrameClock *clock,
-                 DensitoWindow *self)
+hold_frame_cb (gpointer data,
+               gboolean painted)
 {
-  release_work (self);
-}
-
-static gboolean
-hold_timeout_cb (gpointer data)
-{
-  DensitoWindow *self = data;
-
-  self->hold_source = 0;
-  release_work (self);
-  return G_SOURCE_REMOVE;
+  release_work (data);
 }
 
 /* The first frame of a dataset opened in a shown window is drawn before
@@ -3103,25 +3138,21 @@ hold_timeout_cb (gpointer data)
 static void
 hold_work (DensitoWindow *self)
 {
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self));
 
-  stop_holding (self);
+  frame_wait_stop (&self->hold_wait);
   drop_held_load (self);
   self->held_prefetch = FALSE;
   self->held_annotations = FALSE;
   /* A window that draws no frames now (minimised, or not shown) does not
    * wait for one. */
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || clock == NULL || surface == NULL ||
-      !gdk_surface_get_mapped (surface) ||
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || surface == NULL || !gdk_surface_get_mapped (surface) ||
       (GDK_IS_TOPLEVEL (surface) && (gdk_toplevel_get_state (GDK_TOPLEVEL (surface)) & GDK_TOPLEVEL_STATE_MINIMIZED)))
     return;
-  self->hold_clock = g_object_ref (clock);
-  self->hold_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (hold_painted_cb), self);
-  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
   /* In case no frame comes all the same (a window covered on Wayland):
    * longer than a first frame takes, even under a sanitizer. */
-  self->hold_source = g_timeout_add (500, hold_timeout_cb, self);
+  if (frame_wait_start (&self->hold_wait, GTK_WIDGET (self), 500, hold_frame_cb, self))
+    gdk_frame_clock_request_phase (self->hold_wait.clock, GDK_FRAME_CLOCK_PHASE_PAINT);
 }
 
 static void
@@ -3692,8 +3723,8 @@ densito_window_dispose (GObject *object)
   g_clear_handle_id (&self->state_idle, g_source_remove);
   g_clear_handle_id (&self->banner_timeout, g_source_remove);
   g_clear_handle_id (&self->slice_source, g_source_remove);
-  forget_slice_clock (self);
-  stop_holding (self);
+  frame_wait_stop (&self->slice_wait);
+  frame_wait_stop (&self->hold_wait);
   drop_held_load (self);
   if (self->reveal_tab_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->thumbnail_box), self->reveal_tab_tick);
