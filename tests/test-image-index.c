@@ -199,6 +199,35 @@ test_scan_and_link (void)
   test_remove_tree (dir);
 }
 
+/* A link to nothing named like a scan is no silent loss: it is listed and
+ * reported as unreadable. */
+static void
+test_scan_broken_link (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *imgdir = g_build_filename (dir, "imge", NULL);
+  g_autofree char *link = g_build_filename (imgdir, "10001-2.png", NULL);
+  g_autoptr(DensitoDiagnostics) diags = densito_diagnostics_new ();
+  g_autoptr(DensitoImageIndex) index = NULL;
+  g_autoptr(GError) error = NULL;
+  DensitoImageCounts counts;
+  const DensitoDiagnostic *d = NULL;
+
+  g_free (test_write_png (dir, "imge/10001-1.png", 500, 600, FALSE));
+  g_assert_cmpint (symlink ("gone.png", link), ==, 0);
+  index = densito_image_index_scan (imgdir, NULL, diags, NULL, &error);
+  g_assert_no_error (error);
+  densito_image_index_get_counts (index, &counts);
+  g_assert_cmpuint (counts.total, ==, 2);
+  g_assert_cmpuint (counts.unreadable, ==, 1);
+  for (guint i = 0; i < densito_diagnostics_get_n (diags); i++)
+    if (densito_diagnostics_get (diags, i)->code == DENSITO_DIAG_IMAGE_UNREADABLE)
+      d = densito_diagnostics_get (diags, i);
+  g_assert_nonnull (d);
+  g_assert_nonnull (strstr (d->file, "10001-2.png"));
+  test_remove_tree (dir);
+}
+
 static void
 test_scan_missing_dir (void)
 {
@@ -221,6 +250,7 @@ main (int    argc,
   g_test_add_func ("/image-index/region-guess", test_region_guess);
   g_test_add_func ("/image-index/headers", test_headers);
   g_test_add_func ("/image-index/scan-and-link", test_scan_and_link);
+  g_test_add_func ("/image-index/broken-link", test_scan_broken_link);
   g_test_add_func ("/image-index/missing-dir", test_scan_missing_dir);
 
   return g_test_run ();

@@ -296,6 +296,12 @@ read_jpeg_header (int           fd,
   return FALSE;
 }
 
+static gboolean read_header_at (int          dir_fd,
+                                const char  *name,
+                                guint       *width,
+                                guint       *height,
+                                char       **problem);
+
 /**
  * densito_image_read_header:
  * @problem: (out): why the file is unreadable, when %FALSE is returned
@@ -303,12 +309,6 @@ read_jpeg_header (int           fd,
  * Reads the size of a PNG or JPEG from its header, and checks that the
  * file is complete, without decoding it.
  */
-static gboolean read_header_at (int          dir_fd,
-                                const char  *name,
-                                guint       *width,
-                                guint       *height,
-                                char       **problem);
-
 gboolean
 densito_image_read_header (const char  *path,
                            guint       *width,
@@ -441,6 +441,9 @@ link_rows (DensitoImageIndex *self,
   }
 }
 
+typedef DIR DirCloser;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DirCloser, closedir)
+
 /**
  * densito_image_index_scan:
  * @table: (nullable): the table to link images to
@@ -450,9 +453,6 @@ link_rows (DensitoImageIndex *self,
  * and possibly personal-ID-named files are reported in @diagnostics.
  * Blocking.
  */
-typedef DIR DirCloser;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DirCloser, closedir)
-
 DensitoImageIndex *
 densito_image_index_scan (const char          *directory,
                           DensitoTable        *table,
@@ -494,9 +494,15 @@ densito_image_index_scan (const char          *directory,
           !densito_is_image_name (name))
         continue;
       path = g_build_filename (directory, name, NULL);
-      /* A link, or a file system that does not say. */
-      if (entry->d_type != DT_REG && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        continue;
+      /* A link, or a file system that does not say: what it points to. A
+       * broken link stays, to be reported as unreadable. */
+      if (entry->d_type != DT_REG)
+        {
+          GStatBuf st;
+
+          if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+            continue;
+        }
 
       img.name = g_strdup (name);
       img.path = g_steal_pointer (&path);
