@@ -854,6 +854,37 @@ test_cancel (void)
 }
 
 static void
+cancel_when_flushing_cb (const DensitoExportProgress *p,
+                         gpointer                     user_data)
+{
+  if (p->flushing)
+    g_cancellable_cancel (user_data);
+}
+
+/* Once every file is written and the export waits for the disk, a cancel
+ * comes too late: the dialog says so and disables Cancel, so the export
+ * must then finish. */
+static void
+test_cancel_while_flushing (void)
+{
+  g_autofree char *dir = make_dataset (10, NULL);
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autoptr(DensitoDataset) src = open_dataset (dir);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoExportResult) result = NULL;
+
+  result = densito_export (src, NULL, target, DENSITO_EXPORT_COPY, cancellable, cancel_when_flushing_cb,
+                           cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+  g_assert_true (exists (dir, "out/manifest.json"));
+  g_assert_false (exists (dir, "out.partial"));
+  test_remove_tree (dir);
+}
+
+static void
 test_write_error (void)
 {
   g_autofree char *dir = make_dataset (20, NULL);
@@ -1070,6 +1101,7 @@ main (int    argc,
   g_test_add_func ("/export/partial-left-over", test_partial_left_over);
   g_test_add_func ("/export/killed", test_killed_export);
   g_test_add_func ("/export/cancel", test_cancel);
+  g_test_add_func ("/export/cancel-while-flushing", test_cancel_while_flushing);
   g_test_add_func ("/export/write-error", test_write_error);
   g_test_add_func ("/export/async-summary", test_async_and_summary);
   g_test_add_func ("/export/async-cancel-too-late", test_async_cancel_too_late);

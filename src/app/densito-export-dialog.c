@@ -410,12 +410,17 @@ progress_idle_cb (gpointer user_data)
 
   if (self->disposed || self->state != DENSITO_EXPORT_DIALOG_RUNNING)
     return G_SOURCE_REMOVE;
+  /* After the wait for the disk only the end comes, which done_cb shows. */
+  if (self->flushing)
+    return G_SOURCE_REMOVE;
   gtk_progress_bar_set_fraction (self->progress_bar, p.fraction);
   if (p.flushing)
     {
       /* syncfs() cannot be interrupted; the export finishes. */
       gtk_label_set_text (self->progress_label, _("Writing to disk…"));
       self->flushing = TRUE;
+      if (gtk_widget_has_focus (self->stop_button))
+        gtk_window_set_focus (GTK_WINDOW (self), NULL);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.cancel", FALSE);
       return G_SOURCE_REMOVE;
     }
@@ -778,7 +783,10 @@ close_request_cb (GtkWindow *window)
   DensitoExportDialog *self = DENSITO_EXPORT_DIALOG (window);
 
   /* Closing while the export runs cancels it; the window goes once the
-   * export has removed its .partial folder. */
+   * export has removed its .partial folder. Once it waits for the disk it
+   * can no longer be cancelled, and the window stays to say it is done. */
+  if (self->state == DENSITO_EXPORT_DIALOG_RUNNING && self->flushing)
+    return TRUE;
   if (self->state == DENSITO_EXPORT_DIALOG_RUNNING)
     {
       self->close_when_done = TRUE;

@@ -519,6 +519,7 @@ typedef struct
   GError              *error;
   gboolean             show_progress;
   gboolean             progress_shown;
+  glong                progress_width;  /* characters of the line shown last */
 } ExportRun;
 
 /* On the export's worker thread; the core calls it at most every 50 ms. */
@@ -527,18 +528,23 @@ export_progress_cb (const DensitoExportProgress *progress,
                     gpointer                     user_data)
 {
   ExportRun *run = user_data;
+  g_autofree char *line = NULL;
+  glong width;
 
   if (!run->show_progress)
     return;
   run->progress_shown = TRUE;
-  /* "\r\033[K": back to the start of the line, and clear it. */
-  g_printerr ("\r\033[K");
   if (progress->flushing)
-    g_printerr ("%s", _("Exporting: writing to disk…"));
+    line = g_strdup (_("Exporting: writing to disk…"));
   else
-    g_printerr (_("Exporting: %3.0f%% (%u of %u files, %.1f of %.1f MB)"),
-                100.0 * progress->fraction, progress->files_done, progress->n_files,
-                progress->bytes_done / 1e6, progress->n_bytes / 1e6);
+    line = g_strdup_printf (_("Exporting: %3.0f%% (%u of %u files, %.1f of %.1f MB)"),
+                            100.0 * progress->fraction, progress->files_done, progress->n_files,
+                            progress->bytes_done / 1e6, progress->n_bytes / 1e6);
+  /* Over the last line, padded with spaces where it was longer (no
+   * terminal escapes: a dumb terminal would show them). */
+  width = g_utf8_strlen (line, -1);
+  g_printerr ("\r%s%*s", line, (int)MAX (run->progress_width - width, 0), "");
+  run->progress_width = width;
 }
 
 static void
