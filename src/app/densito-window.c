@@ -17,6 +17,7 @@
 #include "densito-cell.h"
 #include "densito-edit-stack.h"
 #include "densito-format.h"
+#include "densito-list-selection.h"
 #include "densito-column-sorter.h"
 #include "densito-patient-model.h"
 #include "densito-problems-window.h"
@@ -157,8 +158,7 @@ struct _DensitoWindow
 
   DensitoDataset       *dataset;
   DensitoPatientModel  *model;
-  GtkSingleSelection   *selection;
-  GtkSliceListModel    *slice;        /* the rows in view, until the first frame is drawn */
+  DensitoListSelection *selection;    /* limited to the rows in view until a frame is drawn */
   FrameWait             slice_wait;   /* for the frame after which the list grows */
   guint                 slice_source;  /* the next step of growing it */
   char                 *dataset_path;
@@ -782,8 +782,8 @@ prefetched_cb (GObject      *source,
 static void
 prefetch_neighbours (DensitoWindow *self)
 {
-  guint pos = gtk_single_selection_get_selected (self->selection);
-  GListModel *model = G_LIST_MODEL (self->selection);
+  guint pos = densito_list_selection_get_selected (self->selection);
+  GListModel *model = G_LIST_MODEL (self->model);
   DensitoImageIndex *images = densito_dataset_get_images (self->dataset);
 
   if (self->prefetch_cancellable != NULL)
@@ -1611,13 +1611,13 @@ go_to (DensitoWindow *self,
 
   if (pos >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
     unlimit_list (self);
-  if (pos == gtk_single_selection_get_selected (self->selection))
+  if (pos == densito_list_selection_get_selected (self->selection))
     {
       show_image (self, image);
       return;
     }
   self->pending_image = image;
-  gtk_single_selection_set_selected (self->selection, pos);
+  densito_list_selection_set_selected (self->selection, pos);
   self->pending_image = 0;
   if (list != NULL)
     gtk_widget_activate_action (list, "list.scroll-to-item", "u", pos);
@@ -1663,7 +1663,7 @@ find_unreviewed (DensitoWindow *self,
 static void
 open_next_unreviewed (DensitoWindow *self)
 {
-  guint pos = gtk_single_selection_get_selected (self->selection);
+  guint pos = densito_list_selection_get_selected (self->selection);
   guint p, i;
 
   if (pos == GTK_INVALID_LIST_POSITION)
@@ -1878,8 +1878,8 @@ static void
 copy_previous_rois (DensitoWindow *self)
 {
   DensitoImageIndex *images = images_of (self);
-  GListModel *model = G_LIST_MODEL (self->selection);
-  guint pos = gtk_single_selection_get_selected (self->selection);
+  GListModel *model = G_LIST_MODEL (self->model);
+  guint pos = densito_list_selection_get_selected (self->selection);
   DensitoRegion region;
   int source = -1;
 
@@ -2573,19 +2573,17 @@ update_count (DensitoWindow *self)
 }
 
 static void
-selection_changed_cb (GtkSingleSelection *selection,
-                      GParamSpec         *pspec,
-                      DensitoWindow      *self)
+selection_changed_cb (DensitoListSelection *selection,
+                      GParamSpec           *pspec,
+                      DensitoWindow        *self)
 {
-  g_autoptr(DensitoPatient) patient = NULL;
-  GObject *item = gtk_single_selection_get_selected_item (selection);
+  g_autoptr(DensitoPatient) patient = densito_list_selection_dup_selected_item (selection);
 
-  if (item == NULL)
+  if (patient == NULL)
     {
       write_state (self);
       return;
     }
-  patient = g_object_ref (DENSITO_PATIENT (item));
   if ((int)densito_patient_get_row (patient) != self->current_row)
     {
       self->resume_pending = FALSE;
@@ -2689,8 +2687,8 @@ static void
 unlimit_list (DensitoWindow *self)
 {
   stop_growing (self);
-  if (self->slice != NULL && gtk_slice_list_model_get_size (self->slice) != G_MAXUINT)
-    gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+  if (self->selection != NULL)
+    densito_list_selection_set_limit (self->selection, G_MAXUINT);
 }
 
 static void wait_for_frame (DensitoWindow *self);
@@ -2706,16 +2704,15 @@ static gboolean
 grow_list_cb (gpointer data)
 {
   DensitoWindow *self = data;
-  guint size = gtk_slice_list_model_get_size (self->slice);
+  guint size = densito_list_selection_get_limit (self->selection);
 
   self->slice_source = 0;
-  if (size >= LIST_GROW_END ||
-      size >= g_list_model_get_n_items (gtk_slice_list_model_get_model (self->slice)))
+  if (size >= LIST_GROW_END || size >= n_visible (self))
     {
       unlimit_list (self);
       return G_SOURCE_REMOVE;
     }
-  gtk_slice_list_model_set_size (self->slice, size + LIST_GROW_STEP);
+  densito_list_selection_set_limit (self->selection, size + LIST_GROW_STEP);
   wait_for_frame (self);
   return G_SOURCE_REMOVE;
 }
@@ -2786,38 +2783,40 @@ limit_list (DensitoWindow *self)
   unlimit_list (self);
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || clock == NULL)
     return;
-  gtk_slice_list_model_set_size (self->slice, list_limit (self));
+  densito_list_selection_set_limit (self->selection, list_limit (self));
   wait_for_frame (self);
 }
 
-/* The list position of table row @row, or GTK_INVALID_LIST_POSITION. */
-static guint
-list_position_of_row (DensitoWindow *self,
-                      guint          row)
-{
-  guint pos = densito_patient_model_find_row (self->model, row);
-
-  /* The model knows it, sorted or not; the list may need its rows past
-   * the first frame's. */
-  if (pos != GTK_INVALID_LIST_POSITION && pos >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
-    unlimit_list (self);
-  return pos;
-}
-
-/* After a refilter: the patient shown before (@shown, a table row or -1)
- * stays selected if the list still has it; otherwise the patient now at
- * the selected position (the first, if none) is shown. */
+/* After a refilter or a sort: the patient shown before (@shown, a table
+ * row or -1) stays selected if the list still has it, wherever it is now
+ * (the selection may lie past the rows the list has grown to so far);
+ * otherwise the patient now at the selected position is shown. */
 static void
 select_shown_patient (DensitoWindow *self,
                       int            shown)
 {
-  guint pos = shown >= 0 ? list_position_of_row (self, (guint)shown) : GTK_INVALID_LIST_POSITION;
+  guint pos = shown >= 0 ? densito_patient_model_find_row (self->model, (guint)shown) : GTK_INVALID_LIST_POSITION;
 
   if (pos != GTK_INVALID_LIST_POSITION)
-    gtk_single_selection_set_selected (self->selection, pos);
-  else if (n_visible (self) > 0 && gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
-    gtk_single_selection_set_selected (self->selection, 0);
+    densito_list_selection_set_selected (self->selection, pos);
   selection_changed_cb (self->selection, NULL, self);
+}
+
+/* Before a refilter: a list that has fewer rows than GTK keeps widgets for
+ * (200) grows to the new count in steps, as after opening (limit_list).
+ * Widening a search back from a few patients to thousands made GTK build
+ * 200 rows of cells before the next frame (80-100 ms), where the frame
+ * needs only the rows in view. */
+static void
+limit_refilter (DensitoWindow *self)
+{
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+
+  if (shown >= LIST_GROW_END || !gtk_widget_get_mapped (GTK_WIDGET (self)) ||
+      gtk_widget_get_frame_clock (GTK_WIDGET (self)) == NULL)
+    return;
+  stop_growing (self);
+  densito_list_selection_set_limit (self->selection, MAX (shown, list_limit (self)));
 }
 
 static void
@@ -2849,7 +2848,12 @@ apply_query (DensitoWindow *self)
   /* The selection keeps its position while the items there show other
    * patients: it follows the shown patient by hand, below. */
   g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
+  limit_refilter (self);
   densito_patient_model_set_query (self->model, densito_query_get_n_terms (query) ? query : NULL);
+  if (densito_list_selection_get_limit (self->selection) >= n_visible (self))
+    unlimit_list (self);
+  else if (!frame_wait_active (&self->slice_wait) && self->slice_source == 0)
+    wait_for_frame (self);
   g_signal_handlers_unblock_by_func (self->selection, selection_changed_cb, self);
   g_free (self->last_query);
   self->last_query = g_strdup (text);
@@ -3011,7 +3015,7 @@ static void
 after_paint_cb (GdkFrameClock *clock,
                 DensitoWindow *self)
 {
-  gboolean whole = self->slice == NULL || gtk_slice_list_model_get_size (self->slice) == G_MAXUINT;
+  gboolean whole = self->selection == NULL || densito_list_selection_get_limit (self->selection) == G_MAXUINT;
   gint64 now = bench_elapsed_ms ();
 
   if (!self->bench_first_painted)
@@ -3193,11 +3197,8 @@ set_dataset (DensitoWindow  *self,
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   g_clear_object (&self->selection);
   stop_growing (self);
-  g_clear_object (&self->slice);
-  self->slice = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->model)), 0, G_MAXUINT);
+  self->selection = densito_list_selection_new (G_LIST_MODEL (self->model));
   limit_list (self);
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->slice)));
-  gtk_single_selection_set_autoselect (self->selection, TRUE);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
@@ -3737,7 +3738,6 @@ densito_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), DENSITO_TYPE_WINDOW);
 
   g_clear_object (&self->selection);
-  g_clear_object (&self->slice);
   g_clear_object (&self->model);
   g_clear_object (&self->edits);
   g_clear_pointer (&self->kept, g_hash_table_unref);
@@ -4221,14 +4221,15 @@ densito_window_get_n_visible (DensitoWindow *self)
 const char *
 densito_window_get_selected_id (DensitoWindow *self)
 {
-  GObject *item;
+  g_autoptr(DensitoPatient) patient = NULL;
 
   g_return_val_if_fail (DENSITO_IS_WINDOW (self), NULL);
 
   if (self->selection == NULL)
     return NULL;
-  item = gtk_single_selection_get_selected_item (self->selection);
-  return item ? densito_patient_get_id (DENSITO_PATIENT (item)) : NULL;
+  /* The ID is the table's; the model keeps the item. */
+  patient = densito_list_selection_dup_selected_item (self->selection);
+  return patient != NULL ? densito_patient_get_id (patient) : NULL;
 }
 
 const char *

@@ -20,6 +20,7 @@
 #include "densito-cell.h"
 #include "densito-column-sorter.h"
 #include "densito-edit-stack.h"
+#include "densito-list-selection.h"
 #include "densito-patient.h"
 #include "densito-query.h"
 #include "densito-problems-window.h"
@@ -159,17 +160,17 @@ test_sample (void)
   spin (800);
   {
     GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
-    GtkSingleSelection *sel = GTK_SINGLE_SELECTION (gtk_column_view_get_model (cv));
+    DensitoListSelection *sel = DENSITO_LIST_SELECTION (gtk_column_view_get_model (cv));
     DensitoScanView *view = DENSITO_SCAN_VIEW (find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW, NULL));
     GdkTexture *before = densito_scan_view_get_texture (view);
 
     g_assert_nonnull (before);
-    gtk_single_selection_set_selected (sel, 1);
+    densito_list_selection_set_selected (sel, 1);
     g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10001");
     g_assert_nonnull (densito_scan_view_get_texture (view));
     g_assert_true (densito_scan_view_get_texture (view) != before);
     g_assert_cmpstr (densito_window_get_image_name (window), ==, "10001-1.png");
-    gtk_single_selection_set_selected (sel, 0);
+    densito_list_selection_set_selected (sel, 0);
     spin (300);
   }
 
@@ -254,18 +255,18 @@ test_list_refilter (void)
 {
   DensitoWindow *window = open_window (g_getenv ("DENSITO_SAMPLE"));
   GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
-  GtkSingleSelection *sel = GTK_SINGLE_SELECTION (gtk_column_view_get_model (cv));
+  DensitoListSelection *sel = DENSITO_LIST_SELECTION (gtk_column_view_get_model (cv));
   g_autofree char *image = NULL;
 
   /* 10006 is the first man; 10007, a woman, is at position 7. */
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "10006"));
-  gtk_single_selection_set_selected (sel, 7);
+  densito_list_selection_set_selected (sel, 7);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
   image = g_strdup (densito_window_get_image_name (window));
 
   set_query (window, "sex=F");
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
-  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 6);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 6);
   g_assert_cmpstr (densito_window_get_image_name (window), ==, image);
   spin (200);
   g_assert_null (find_label_with (GTK_WIDGET (window), "10006"));
@@ -274,7 +275,7 @@ test_list_refilter (void)
   /* Back to every patient: the cells at the same positions show the men again. */
   set_query (window, "");
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
-  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 7);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 7);
   g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "10006"));
 
   /* One patient, then another: the same number of rows, so the list
@@ -305,7 +306,7 @@ test_list_refilter (void)
     gtk_column_view_sort_by_column (cv, id_column, GTK_SORT_DESCENDING);
   }
   spin (200);
-  gtk_single_selection_set_selected (sel, 40);
+  densito_list_selection_set_selected (sel, 40);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
   set_query (window, "sex=F");
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10007");
@@ -1408,6 +1409,68 @@ test_first_frame (void)
   test_remove_tree (dir);
 }
 
+static gboolean
+frame_painted (gpointer data)
+{
+  return ((FirstFrame *)data)->painted;
+}
+
+/* The first frame painted after the window applied the query "". */
+static void
+widened_painted_cb (GdkFrameClock *clock,
+                    FirstFrame    *ff)
+{
+  if (!ff->painted && g_strcmp0 (densito_window_get_query_text (ff->window), "") == 0)
+    first_frame_painted_cb (clock, ff);
+}
+
+/* Clearing a search that showed one patient far down a long list: the
+ * next frame has only the rows in view (GTK 4.8 made 200 rows of cells for
+ * it, 80-100 ms), the rest follow; the selection stays on that patient,
+ * past the rows the list had at first, and shows on its row once the list
+ * has grown to it. */
+static void
+test_widen_search (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = write_table (dir, "big.csv", 600);
+  DensitoWindow *window = open_window (csv);
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSelectionModel *model = gtk_column_view_get_model (cv);
+  GtkWidget *entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL);
+  FirstFrame ff = { .window = window };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong handler;
+
+  set_query (window, "20580");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20580");
+
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (widened_painted_cb), &ff);
+  gtk_editable_delete_text (GTK_EDITABLE (entry), 0, -1);
+  wait_until (frame_painted, &ff, 5000);
+  g_signal_handler_disconnect (clock, handler);
+
+  /* That frame: the rows in view, not GTK's 200; every patient counted. */
+  g_assert_true (ff.painted);
+  g_assert_cmpuint (ff.n_items, <, 200);
+  g_assert_cmpint (ff.row_height, >, 0);
+  g_assert_cmpint ((int)ff.n_items * ff.row_height, >=, ff.list_height);
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 600);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20580");
+  g_assert_false (gtk_selection_model_is_selected (model, 0));
+
+  /* Then all of them, the patient selected on its own row. */
+  spin (600);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 600);
+  g_assert_true (gtk_selection_model_is_selected (model, 580));
+  g_assert_cmpuint (densito_list_selection_get_selected (DENSITO_LIST_SELECTION (model)), ==, 580);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20580");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 /* Counts, per file name, the opens inotify reported on @fd since the
  * last call. */
 static void
@@ -1750,7 +1813,7 @@ test_sort (void)
   g_autofree char *csv = test_write_file (dir, "sort.csv", sort_csv, -1);
   DensitoWindow *window = open_window (csv);
   GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
-  GtkSingleSelection *sel = GTK_SINGLE_SELECTION (gtk_column_view_get_model (cv));
+  DensitoListSelection *sel = DENSITO_LIST_SELECTION (gtk_column_view_get_model (cv));
   char *ids;
 
   /* Table order until a title is clicked. */
@@ -1770,19 +1833,19 @@ test_sort (void)
   /* Spine T: 9 has none, so it comes last both ways; 100 and 11 tie,
    * and keep the table's order (gtk_column_view_sort_by_column() leaves
    * one column sorting; /window/sort-terms has a click's several). */
-  gtk_single_selection_set_selected (sel, 1);
+  densito_list_selection_set_selected (sel, 1);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "11");
   sort_by (cv, 3, GTK_SORT_ASCENDING);
   ids = list_ids (cv);
   g_assert_cmpstr (ids, ==, "10 2 100 11 9");
   g_free (ids);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "11");
-  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 3);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 3);
   sort_by (cv, 3, GTK_SORT_DESCENDING);
   ids = list_ids (cv);
   g_assert_cmpstr (ids, ==, "100 11 2 10 9");
   g_free (ids);
-  g_assert_cmpuint (gtk_single_selection_get_selected (sel), ==, 1);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 1);
 
   /* Sex: F before M (each in table order), the one without last. */
   sort_by (cv, 1, GTK_SORT_ASCENDING);
@@ -2107,6 +2170,7 @@ main (int    argc,
   g_test_add_func ("/window/list-refilter", test_list_refilter);
   g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
+  g_test_add_func ("/window/widen-search", test_widen_search);
   g_test_add_func ("/window/held-work", test_held_work);
   g_test_add_func ("/window/reopen-no-match", test_reopen_no_match);
   g_test_add_func ("/window/preload", test_preload);
