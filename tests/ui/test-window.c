@@ -1415,6 +1415,115 @@ frame_painted (gpointer data)
   return ((FirstFrame *)data)->painted;
 }
 
+typedef struct
+{
+  guint position, removed, added;
+  guint n_changes;
+  guint selection_changes;
+} ViewLog;
+
+static void
+view_items_changed_cb (GListModel *model,
+                       guint       position,
+                       guint       removed,
+                       guint       added,
+                       ViewLog    *log)
+{
+  log->position = position;
+  log->removed = removed;
+  log->added = added;
+  log->n_changes++;
+}
+
+static void
+view_selection_changed_cb (GtkSelectionModel *model,
+                           guint              position,
+                           guint              n_items,
+                           ViewLog           *log)
+{
+  log->selection_changes++;
+}
+
+static void
+store_set_n (GListStore *store,
+             guint       n)
+{
+  guint old = g_list_model_get_n_items (G_LIST_MODEL (store));
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = old; i < n; i++)
+    g_ptr_array_add (items, g_object_new (G_TYPE_OBJECT, NULL));
+  g_list_store_splice (store, MIN (old, n), old - MIN (old, n), items->pdata, items->len);
+}
+
+/* The list's selection model: what the view sees of the list is cut at
+ * the limit, and the selection may lie past it. */
+static void
+test_list_selection (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(DensitoListSelection) sel = NULL;
+  GListModel *view;
+  ViewLog log = { 0 };
+
+  store_set_n (store, 20);
+  sel = densito_list_selection_new (G_LIST_MODEL (store));
+  view = G_LIST_MODEL (sel);
+  g_signal_connect (sel, "items-changed", G_CALLBACK (view_items_changed_cb), &log);
+  g_signal_connect (sel, "selection-changed", G_CALLBACK (view_selection_changed_cb), &log);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 0);
+
+  densito_list_selection_set_limit (sel, 5);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 5);
+  g_assert_cmpuint (log.position, ==, 5);
+  g_assert_cmpuint (log.removed, ==, 15);
+  g_assert_cmpuint (log.added, ==, 0);
+  g_assert_null (g_list_model_get_item (view, 5));
+
+  /* Past the limit: nothing in view is selected, the item is there. */
+  log.selection_changes = 0;
+  densito_list_selection_set_selected (sel, 12);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 12);
+  g_assert_cmpuint (log.selection_changes, ==, 1);   /* row 0, in view */
+  for (guint i = 0; i < 5; i++)
+    g_assert_false (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (sel), i));
+  {
+    g_autoptr(GObject) item = densito_list_selection_dup_selected_item (sel);
+    g_autoptr(GObject) twelfth = g_list_model_get_item (G_LIST_MODEL (store), 12);
+
+    g_assert_true (item == twelfth);
+  }
+  /* The view cannot select what it does not have. */
+  g_assert_false (gtk_selection_model_select_item (GTK_SELECTION_MODEL (sel), 7, TRUE));
+  g_assert_false (gtk_selection_model_unselect_item (GTK_SELECTION_MODEL (sel), 12));
+
+  /* A change past the limit is not the view's; the selection follows its item. */
+  log.n_changes = 0;
+  store_set_n (store, 30);
+  g_assert_cmpuint (log.n_changes, ==, 0);
+  g_list_store_remove (G_LIST_STORE (store), 8);
+  g_assert_cmpuint (log.n_changes, ==, 0);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 11);
+
+  /* Grown past it, the row shows as selected. */
+  densito_list_selection_set_limit (sel, G_MAXUINT);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 29);
+  g_assert_cmpuint (log.position, ==, 5);
+  g_assert_cmpuint (log.added, ==, 24);
+  g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (sel), 11));
+
+  /* The selected item removed: the one now at its place; an empty list
+   * selects nothing, a list no longer empty its first item. */
+  g_list_store_remove (G_LIST_STORE (store), 11);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 11);
+  g_list_store_remove_all (G_LIST_STORE (store));
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, GTK_INVALID_LIST_POSITION);
+  g_assert_null (densito_list_selection_dup_selected_item (sel));
+  store_set_n (store, 3);
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 0);
+  g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (sel), 0));
+}
+
 /* The first frame painted after the window applied the query "". */
 static void
 widened_painted_cb (GdkFrameClock *clock,
@@ -2171,6 +2280,7 @@ main (int    argc,
   g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/widen-search", test_widen_search);
+  g_test_add_func ("/window/list-selection", test_list_selection);
   g_test_add_func ("/window/held-work", test_held_work);
   g_test_add_func ("/window/reopen-no-match", test_reopen_no_match);
   g_test_add_func ("/window/preload", test_preload);
