@@ -55,7 +55,9 @@ visible (DensitoListSelection *self,
 static GType
 get_item_type (GListModel *model)
 {
-  return g_list_model_get_item_type (DENSITO_LIST_SELECTION (model)->model);
+  DensitoListSelection *self = DENSITO_LIST_SELECTION (model);
+
+  return self->model != NULL ? g_list_model_get_item_type (self->model) : G_TYPE_OBJECT;
 }
 
 static guint
@@ -233,6 +235,8 @@ densito_list_selection_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_func (self->model, model_items_changed_cb, self);
   g_clear_object (&self->model);
+  self->n_model = 0;
+  self->selected = GTK_INVALID_LIST_POSITION;
 
   G_OBJECT_CLASS (densito_list_selection_parent_class)->dispose (object);
 }
