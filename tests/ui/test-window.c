@@ -1458,6 +1458,75 @@ store_set_n (GListStore *store,
   g_list_store_splice (store, MIN (old, n), old - MIN (old, n), items->pdata, items->len);
 }
 
+typedef struct
+{
+  DensitoWindow *window;
+  const char    *query;
+  gboolean       painted;
+  char          *selected;  /* at the first frame after the query applied */
+  char          *image;
+} QueryFrame;
+
+static void
+query_frame_painted_cb (GdkFrameClock *clock,
+                        QueryFrame    *qf)
+{
+  if (qf->painted || g_strcmp0 (densito_window_get_query_text (qf->window), qf->query) != 0)
+    return;
+  qf->painted = TRUE;
+  qf->selected = g_strdup (densito_window_get_selected_id (qf->window));
+  qf->image = g_strdup (densito_window_get_image_name (qf->window));
+}
+
+static gboolean
+query_frame_done (gpointer data)
+{
+  return ((QueryFrame *)data)->painted;
+}
+
+/* A refilter that leaves the shown patient out: the first frame shows
+ * the new list with its patient selected, the patient's scan and details
+ * come a frame later (they made the keystroke's frame slower), and no
+ * later than that. */
+static void
+test_refilter_shows_after_frame (void)
+{
+  DensitoWindow *window = open_window (g_getenv ("DENSITO_SAMPLE"));
+  GtkWidget *entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  QueryFrame qf = { .window = window, .query = "sex=M" };
+  g_autofree char *image = NULL;
+  gulong handler;
+  int pos = 0;
+
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10000");
+  image = g_strdup (densito_window_get_image_name (window));
+  g_assert_nonnull (image);
+
+  /* 10000 is a woman; 10006 is the first man. */
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (query_frame_painted_cb), &qf);
+  gtk_editable_insert_text (GTK_EDITABLE (entry), "sex=M", -1, &pos);
+  wait_until (query_frame_done, &qf, 5000);
+  g_signal_handler_disconnect (clock, handler);
+  g_assert_cmpstr (qf.selected, ==, "10006");
+  g_assert_cmpstr (qf.image, ==, image);
+
+  spin (100);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10006");
+  g_assert_true (g_str_has_prefix (densito_window_get_image_name (window), "10006"));
+
+  /* The next refilter follows the patient now shown. */
+  set_query (window, "sex=M 10009");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10009");
+  g_assert_true (g_str_has_prefix (densito_window_get_image_name (window), "10009"));
+  set_query (window, "sex=M");
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10009");
+
+  g_free (qf.selected);
+  g_free (qf.image);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* The list's selection model: what the view sees of the list is cut at
  * the limit, and the selection may lie past it. */
 static void
@@ -2307,6 +2376,7 @@ main (int    argc,
 
   g_test_add_func ("/window/sample", test_sample);
   g_test_add_func ("/window/list-refilter", test_list_refilter);
+  g_test_add_func ("/window/refilter-shows-after-frame", test_refilter_shows_after_frame);
   g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/widen-search", test_widen_search);
