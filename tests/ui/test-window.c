@@ -1514,6 +1514,8 @@ test_refilter_shows_after_frame (void)
   spin (100);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "10006");
   g_assert_true (g_str_has_prefix (densito_window_get_image_name (window), "10006"));
+  spin (300);
+  save_screenshot (GTK_WIDGET (window), "window-refiltered.png");
 
   /* The next refilter follows the patient now shown. */
   set_query (window, "sex=M 10009");
@@ -1672,6 +1674,7 @@ test_widen_search (void)
   g_assert_true (gtk_selection_model_is_selected (model, 580));
   g_assert_cmpuint (densito_list_selection_get_selected (DENSITO_LIST_SELECTION (model)), ==, 580);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20580");
+  save_screenshot (GTK_WIDGET (window), "window-widened.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
