@@ -568,6 +568,22 @@ void
 densito_patient_model_set_query (DensitoPatientModel *self,
                                  DensitoQuery        *query)
 {
+  densito_patient_model_set_query_full (self, query, NULL, NULL);
+}
+
+/**
+ * densito_patient_model_set_query_full:
+ * @query: (nullable): %NULL shows every patient
+ * @before: (nullable): called when the list is about to change (not when
+ *   the new query gives the same rows), while its items and count still
+ *   read as before (densito_patient_model_find_row() may not)
+ */
+void
+densito_patient_model_set_query_full (DensitoPatientModel *self,
+                                      DensitoQuery        *query,
+                                      GFunc                before,
+                                      gpointer             data)
+{
   g_autofree guint *old_rows = NULL;
   guint old = self->n_rows;
 
@@ -589,6 +605,17 @@ densito_patient_model_set_query (DensitoPatientModel *self,
   if (self->n_rows == old && memcmp (old_rows, self->rows, sizeof (guint) * old) == 0)
     return;
 
+  if (before != NULL)
+    {
+      guint n = self->n_rows;
+      g_autofree guint *new_rows = g_memdup2 (self->rows, sizeof (guint) * MAX (n, 1));
+
+      memcpy (self->rows, old_rows, sizeof (guint) * old);
+      self->n_rows = old;
+      before (self, data);
+      memcpy (self->rows, new_rows, sizeof (guint) * n);
+      self->n_rows = n;
+    }
   rows_changed (self, old);
 }
 

@@ -47,6 +47,10 @@ DensitoPatientModel *densito_patient_model_new         (DensitoDataset        *d
 DensitoDataset      *densito_patient_model_get_dataset (DensitoPatientModel   *self);
 void                 densito_patient_model_set_query   (DensitoPatientModel   *self,
                                                         DensitoQuery          *query);
+void                 densito_patient_model_set_query_full (DensitoPatientModel *self,
+                                                           DensitoQuery        *query,
+                                                           GFunc                before,
+                                                           gpointer             data);
 guint                densito_patient_model_get_total   (DensitoPatientModel   *self);
 void                 densito_patient_model_refresh     (DensitoPatientModel   *self);
 gboolean             densito_patient_model_resort      (DensitoPatientModel   *self);

@@ -20,6 +20,8 @@
  *
  * BENCH_PER_QUERY=1 also prints each query's median and worst time.
  *
+ * BENCH_SCROLL=1 scrolls the list halfway down before each query.
+ *
  * Between two queries the main loop runs on for BENCH_PAUSE_MS (default
  * 250, a quick typist's pace), so that what the window does after a
  * frame (the list growing to its full length) is done, as it would be
@@ -158,6 +160,18 @@ main (int    argc,
         while (g_get_monotonic_time () < pause_end)
           if (!g_main_context_iteration (NULL, FALSE))
             g_usleep (1000);
+        /* BENCH_SCROLL=1: each query typed with the list scrolled halfway down. */
+        if (g_getenv ("BENCH_SCROLL") != NULL)
+          {
+            GtkWidget *cv = find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW);
+            GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (cv));
+
+            gtk_adjustment_set_value (adj, (gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj)) / 2);
+            pause_end = g_get_monotonic_time () + pause_ms * 1000;
+            while (g_get_monotonic_time () < pause_end)
+              if (!g_main_context_iteration (NULL, FALSE))
+                g_usleep (1000);
+          }
         t0 = g_get_monotonic_time ();
         c0 = thread_cpu_ms ();
 

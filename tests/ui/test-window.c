@@ -1417,6 +1417,43 @@ frame_painted (gpointer data)
   return ((FirstFrame *)data)->painted;
 }
 
+/* A refilter that changes the list shows it from the top (scrolled down,
+ * it made GTK 4.8 rebuild its rows twice); one that changes nothing keeps
+ * the list where it was. */
+static void
+test_refilter_to_top (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = write_table (dir, "big.csv", 600);
+  DensitoWindow *window = open_window (csv);
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (cv));
+  FirstFrame ff = { .window = window };
+  double half;
+
+  wait_until (list_complete, &ff, 20000);
+  half = (gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment)) / 2;
+  g_assert_cmpfloat (half, >, 0);
+  gtk_adjustment_set_value (adjustment, half);
+  spin (200);
+  half = gtk_adjustment_get_value (adjustment);   /* as GTK rounded it */
+  g_assert_cmpfloat (half, >, 0);
+
+  /* The same patients: the list stays scrolled. */
+  set_query (window, "spine_t<=0");
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 600);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, half);
+
+  /* Half of them: from the top, the first of them in view. */
+  set_query (window, "spine_t<=-2.5");
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 300);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
+  g_assert_nonnull (find_label_with (GTK_WIDGET (cv), "20000"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 typedef struct
 {
   guint position, removed, added;
@@ -2383,6 +2420,7 @@ main (int    argc,
   g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/widen-search", test_widen_search);
+  g_test_add_func ("/window/refilter-to-top", test_refilter_to_top);
   g_test_add_func ("/window/list-selection", test_list_selection);
   g_test_add_func ("/window/held-work", test_held_work);
   g_test_add_func ("/window/reopen-no-match", test_reopen_no_match);
