@@ -254,6 +254,7 @@ static void select_shown_patient (DensitoWindow *self,
                                   int            shown);
 static int shown_row (DensitoWindow *self);
 static void cancel_show_after_frame (DensitoWindow *self);
+static gboolean finish_show_after_frame (DensitoWindow *self);
 static void resume_review (DensitoWindow *self);
 struct _ImageLoad;
 static void install_stack (DensitoWindow     *self,
@@ -1613,6 +1614,7 @@ go_to (DensitoWindow *self,
 {
   GtkWidget *list = inner_list_view (self);
 
+  finish_show_after_frame (self);
   if (pos >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
     unlimit_list (self);
   if (pos == densito_list_selection_get_selected (self->selection))
@@ -1667,9 +1669,11 @@ find_unreviewed (DensitoWindow *self,
 static void
 open_next_unreviewed (DensitoWindow *self)
 {
-  guint pos = densito_list_selection_get_selected (self->selection);
+  guint pos;
   guint p, i;
 
+  finish_show_after_frame (self);
+  pos = densito_list_selection_get_selected (self->selection);
   if (pos == GTK_INVALID_LIST_POSITION)
     pos = 0;
   if (find_unreviewed (self, pos, self->current_image == G_MAXUINT ? 0 : self->current_image + 1, &p, &i))
@@ -2301,6 +2305,10 @@ review_action (GtkWidget  *widget,
 {
   DensitoWindow *self = DENSITO_WINDOW (widget);
 
+  /* Pressed while a refilter switches patients: the scan on screen is about
+   * to go, so it is not the one to review; the switch is done instead. */
+  if (finish_show_after_frame (self))
+    return;
   if (self->edits == NULL)
     return;
   if (g_str_equal (name, "win.review-exclude"))
@@ -2334,7 +2342,8 @@ copy_previous_action (GtkWidget  *widget,
                       const char *name,
                       GVariant   *param)
 {
-  copy_previous_rois (DENSITO_WINDOW (widget));
+  if (!finish_show_after_frame (DENSITO_WINDOW (widget)))
+    copy_previous_rois (DENSITO_WINDOW (widget));
 }
 
 static void
@@ -2622,6 +2631,19 @@ shown_row (DensitoWindow *self)
   return self->show_pending >= 0 ? self->show_pending : self->current_row;
 }
 
+/* Shows at once the patient a refilter selected, before anything acts on
+ * "the patient shown" (the selection already says the new one, the scan
+ * and the edits are still the old one's). Returns whether there was one. */
+static gboolean
+finish_show_after_frame (DensitoWindow *self)
+{
+  if (self->show_pending < 0)
+    return FALSE;
+  frame_wait_stop (&self->show_wait);
+  show_frame_cb (self, FALSE);
+  return TRUE;
+}
+
 static void
 select_patient (DensitoWindow *self,
                 gboolean       after_frame)
@@ -2633,6 +2655,8 @@ select_patient (DensitoWindow *self,
     cancel_show_after_frame (self);
   if (patient == NULL)
     {
+      /* An empty list: the patient shown stays, no other comes. */
+      cancel_show_after_frame (self);
       write_state (self);
       return;
     }
@@ -3284,6 +3308,15 @@ set_dataset (DensitoWindow  *self,
   self->selection = densito_list_selection_new (G_LIST_MODEL (self->model));
   limit_list (self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
+  /* At the top before the new rows come: GTK 4.8 keeps the old scroll
+   * position until the next allocation, where the new list has no height
+   * yet to scroll in (list_to_top would make it warn). */
+  {
+    GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+
+    if (adjustment != NULL)
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+  }
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
   gtk_label_set_text (self->subtitle_label, display);
@@ -3677,6 +3710,9 @@ step_image_action (GtkWidget  *widget,
   gboolean next = g_str_equal (name, "win.next-image");
   guint n;
 
+  /* As for a review: the switch of patients is done instead. */
+  if (finish_show_after_frame (self))
+    return;
   if (self->current_row < 0)
     return;
   row_images (self, (guint)self->current_row, &n);
