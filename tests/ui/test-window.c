@@ -1587,9 +1587,9 @@ test_act_during_switch (void)
   old_image = g_strdup (densito_window_get_image_name (window));
   g_assert_true (g_str_has_prefix (old_image, "10000"));
   {
-    g_autofree char *json = g_strdup (old_image);
+    g_autofree char *stem = g_strndup (old_image, strrchr (old_image, '.') - old_image);
+    g_autofree char *json = g_strconcat (stem, ".json", NULL);
 
-    strcpy (strrchr (json, '.'), ".json");
     before = read_text (dir, json);
     gtk_editable_insert_text (GTK_EDITABLE (entry), "sex=M", -1, &pos);
     /* One event at a time: the query applies in one, its frame is painted
