@@ -2669,8 +2669,6 @@ select_patient (DensitoWindow *self,
       else
         show_patient (self, (guint)row);
     }
-  else if (!after_frame && row != self->current_row)
-    show_patient (self, (guint)row);
   write_state (self);
 }
 
@@ -3310,13 +3308,8 @@ set_dataset (DensitoWindow  *self,
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   /* At the top before the new rows come: GTK 4.8 keeps the old scroll
    * position until the next allocation, where the new list has no height
-   * yet to scroll in (list_to_top would make it warn). */
-  {
-    GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
-
-    if (adjustment != NULL)
-      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
-  }
+   * yet to scroll in (list_to_top in the refilter would make it warn). */
+  list_to_top (NULL, self);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
   gtk_label_set_text (self->subtitle_label, display);
