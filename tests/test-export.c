@@ -668,6 +668,125 @@ test_target_exists (void)
   test_remove_tree (tmp);
 }
 
+/* An existing empty folder (a mount point, a folder in a parent the
+ * user cannot write, a private folder) is written into, not renamed
+ * over: it keeps its inode and permissions, and no .partial goes beside
+ * it. */
+static void
+test_target_empty_folder (void)
+{
+  g_autofree char *tmp = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (tmp, "private", NULL);
+  g_autofree char *inside = g_build_filename (target, DENSITO_EXPORT_INSIDE_PARTIAL, NULL);
+  g_autofree char *marker = NULL;
+  g_autofree char *link = g_build_filename (tmp, "link", NULL);
+  g_autofree char *linked = g_build_filename (tmp, "linked", NULL);
+  g_autoptr(DensitoDataset) src = open_dataset (g_getenv ("DENSITO_SAMPLE"));
+  g_autoptr(DensitoExportResult) result = NULL;
+  g_autoptr(DensitoExportResult) result2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  GStatBuf before, after;
+
+  g_assert_cmpint (g_mkdir (target, 0700), ==, 0);
+  g_assert_cmpint (g_stat (target, &before), ==, 0);
+
+  /* left there by an export into it that was killed: ours, removed */
+  g_assert_cmpint (g_mkdir (inside, 0755), ==, 0);
+  marker = test_write_file (inside, DENSITO_EXPORT_MARKER, "", -1);
+  g_free (test_write_file (inside, "patients.csv", "half", -1));
+
+  result = export_ok (src, "", target, DENSITO_EXPORT_DEFAULT);
+  g_assert_cmpint (g_stat (target, &after), ==, 0);
+  g_assert_cmpuint (after.st_ino, ==, before.st_ino);
+  g_assert_cmpuint (after.st_mode & 07777, ==, 0700);
+  g_assert_false (g_file_test (inside, G_FILE_TEST_EXISTS));
+  g_assert_false (exists (tmp, "private.partial"));
+  list_tree (target, NULL, files);
+  g_assert_true (g_ptr_array_find_with_equal_func (files, "patients.csv", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (files, "manifest.json", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (files, "images/10000-2.png", g_str_equal, NULL));
+  g_assert_cmpstr (densito_export_result_get_target (result), ==, target);
+
+  /* now it is not empty */
+  g_assert_null (densito_export (src, NULL, target, DENSITO_EXPORT_DEFAULT, NULL, NULL, NULL, &error));
+  g_assert_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_TARGET_EXISTS);
+  g_clear_error (&error);
+
+  /* a .partial inside that is not ours is refused, and kept */
+  test_remove_tree (target);
+  g_assert_cmpint (g_mkdir (target, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (inside, 0755), ==, 0);
+  g_free (test_write_file (inside, "thesis.tex", "precious", -1));
+  g_assert_null (densito_export (src, NULL, target, DENSITO_EXPORT_DEFAULT, NULL, NULL, NULL, &error));
+  g_assert_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_PARTIAL_FOREIGN);
+  g_clear_error (&error);
+  g_assert_true (exists (inside, "thesis.tex"));
+
+  /* a link to an empty folder is that folder; the link stays a link */
+  g_assert_cmpint (g_mkdir (linked, 0755), ==, 0);
+  g_assert_cmpint (symlink (linked, link), ==, 0);
+  result2 = export_ok (src, "", link, DENSITO_EXPORT_NO_IMAGES);
+  g_assert_true (exists (linked, "patients.csv"));
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  test_remove_tree (tmp);
+}
+
+/* An image that is a symbolic link is exported as the file it points at
+ * (a hard link to that file, or a copy), never as a link that would
+ * dangle in the export or lead back into the dataset. */
+static void
+test_symlinked_image (void)
+{
+  g_autofree char *dir = make_dataset (2, NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *image = g_build_filename (dir, "imge", "10001-2.png", NULL);
+  g_autofree char *stored = g_build_filename (store, "orig.png", NULL);
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autofree char *exported = g_build_filename (target, "images", "10001-2.png", NULL);
+  g_autofree char *original = NULL;
+  g_autofree char *copy = NULL;
+  gsize original_len, copy_len;
+  g_autoptr(DensitoDataset) src = NULL;
+  g_autoptr(DensitoExportResult) result = NULL;
+  GStatBuf st;
+
+  g_assert_cmpint (g_mkdir (store, 0755), ==, 0);
+  g_assert_cmpint (g_rename (image, stored), ==, 0);
+  g_assert_cmpint (symlink ("../store/orig.png", image), ==, 0);
+  src = open_dataset (dir);
+
+  result = export_ok (src, "", target, DENSITO_EXPORT_DEFAULT);
+  g_assert_cmpint (g_lstat (exported, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  g_assert_true (g_file_get_contents (stored, &original, &original_len, NULL));
+  g_assert_true (g_file_get_contents (exported, &copy, &copy_len, NULL));
+  g_assert_cmpmem (copy, copy_len, original, original_len);
+  test_remove_tree (dir);
+}
+
+/* An export made inside the dataset folder (the dialog's default when
+ * the dataset folder is chosen) does not take the dataset's place when
+ * the folder is opened again, even with as many rows as the table. */
+static void
+test_export_inside_dataset (void)
+{
+  g_autofree char *dir = make_dataset (3, NULL);
+  g_autofree char *target = g_build_filename (dir, "a-export", NULL);
+  g_autofree char *table = g_build_filename (dir, "osteo.csv", NULL);
+  g_autofree char *imge = g_build_filename (dir, "imge", NULL);
+  g_autoptr(DensitoDataset) src = open_dataset (dir);
+  g_autoptr(DensitoDataset) again = NULL;
+  g_autoptr(DensitoExportResult) result = NULL;
+
+  result = export_ok (src, "", target, DENSITO_EXPORT_ANONYMIZE);
+  again = open_dataset (dir);
+  g_assert_cmpstr (densito_table_get_path (densito_dataset_get_table (again)), ==, table);
+  g_assert_cmpstr (densito_table_get_id (densito_dataset_get_table (again), 0), ==, "10000");
+  g_assert_cmpstr (densito_image_index_get_directory (densito_dataset_get_images (again)), ==, imge);
+  test_remove_tree (dir);
+}
+
 static void
 test_partial_left_over (void)
 {
@@ -1098,6 +1217,9 @@ main (int    argc,
   g_test_add_func ("/export/formula-injection", test_formula_injection);
   g_test_add_func ("/export/anonymize-mapping", test_anonymize_mapping);
   g_test_add_func ("/export/target-exists", test_target_exists);
+  g_test_add_func ("/export/target-empty-folder", test_target_empty_folder);
+  g_test_add_func ("/export/symlinked-image", test_symlinked_image);
+  g_test_add_func ("/export/inside-dataset", test_export_inside_dataset);
   g_test_add_func ("/export/partial-left-over", test_partial_left_over);
   g_test_add_func ("/export/killed", test_killed_export);
   g_test_add_func ("/export/cancel", test_cancel);

@@ -83,6 +83,17 @@ has_suffix_nocase (const char *name,
   return n > s && g_ascii_strcasecmp (name + n - s, suffix) == 0;
 }
 
+/* A Densito export made inside a dataset folder is a dataset of its own:
+ * the search for the table and the images does not go into it. */
+static gboolean
+is_export_folder (const char *path)
+{
+  g_autofree char *manifest = g_build_filename (path, "manifest.json", NULL);
+  g_autofree char *table = g_build_filename (path, "patients.csv", NULL);
+
+  return g_file_test (manifest, G_FILE_TEST_IS_REGULAR) && g_file_test (table, G_FILE_TEST_IS_REGULAR);
+}
+
 static void
 collect_csv (const char *directory,
              guint       depth,
@@ -109,7 +120,8 @@ collect_csv (const char *directory,
       /* Only a folder that may be entered is worth a stat: the image
        * folder one level down holds thousands of files. */
       else if (depth < TABLE_MAX_DEPTH && !densito_is_image_name (name) &&
-               !has_suffix_nocase (name, ".json") && g_file_test (path, G_FILE_TEST_IS_DIR))
+               !has_suffix_nocase (name, ".json") && g_file_test (path, G_FILE_TEST_IS_DIR) &&
+               !is_export_folder (path))
         collect_csv (path, depth + 1, out);
     }
 }
@@ -125,8 +137,8 @@ compare_strings (gconstpointer a,
  * densito_dataset_find_table:
  *
  * Finds the patient table in a dataset folder: a `.csv` file (in the
- * folder or one level down) whose header names an ID column; when there
- * are several, the one with the most rows.
+ * folder or one level down, not in a Densito export there) whose header
+ * names an ID column; when there are several, the one with the most rows.
  *
  * Returns: (transfer full): the path, or %NULL with @error set
  */
@@ -203,7 +215,7 @@ count_images (const char  *directory,
                !has_suffix_nocase (name, ".csv"))
         {
           g_autofree char *path = g_build_filename (directory, name, NULL);
-          if (g_file_test (path, G_FILE_TEST_IS_DIR))
+          if (g_file_test (path, G_FILE_TEST_IS_DIR) && !is_export_folder (path))
             g_ptr_array_add (subdirs, g_steal_pointer (&path));
         }
     }
@@ -227,8 +239,8 @@ count_images (const char  *directory,
  * densito_dataset_find_image_dir:
  *
  * Returns: (transfer full) (nullable): the folder at most two levels
- * below @directory (or @directory itself) with the most PNG and JPEG
- * files, or %NULL when there are none
+ * below @directory (or @directory itself), not inside a Densito export
+ * there, with the most PNG and JPEG files, or %NULL when there are none
  */
 char *
 densito_dataset_find_image_dir (const char *directory)

@@ -7,7 +7,9 @@
  * sidecars, optionally annotations.coco.json, and manifest.json with the
  * SHA-256 of every file. Everything is written into <target>.partial/,
  * which is renamed to the target only once complete, so a cancel, a crash
- * or a full disk never leaves half an export under the final name.
+ * or a full disk never leaves half an export under the final name. Into an
+ * existing empty folder, the .partial folder is made inside it and its
+ * entries are moved out, the manifest last.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* syncfs */
@@ -756,7 +758,8 @@ run_job (Writer  *w,
 
   if (w->try_links && !g_atomic_int_get (&w->links_fail))
     {
-      if (link (job->src, dst) == 0)
+      /* the file a link in the dataset points at, not the link itself */
+      if (linkat (AT_FDCWD, job->src, AT_FDCWD, dst, AT_SYMLINK_FOLLOW) == 0)
         job->linked = TRUE;
       else if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP ||
                errno == EOPNOTSUPP || errno == EACCES)
@@ -918,27 +921,44 @@ run_jobs (Writer  *w,
 
 /* The target and its .partial folder */
 
+/* The target must not exist, or be an empty folder (or a link to one).
+ * An empty folder may hold only the .partial folder of an export into it
+ * that was killed. *inside is set for an existing folder: the export is
+ * then written in it and moved into place (a mount point or a folder in
+ * a read-only parent cannot be renamed over, and the folder keeps its
+ * owner and permissions). */
 static gboolean
 check_target (const char  *target,
+              gboolean    *inside,
               GError     **error)
 {
   GStatBuf st;
   g_autofree char *display = g_filename_display_name (target);
   g_autofree char *parent = g_path_get_dirname (target);
 
+  *inside = FALSE;
   if (g_lstat (target, &st) == 0)
     {
       g_autoptr(GDir) dir = NULL;
+      const char *name = NULL;
 
-      if (S_ISDIR (st.st_mode))
+      if (S_ISDIR (st.st_mode) || (S_ISLNK (st.st_mode) && g_stat (target, &st) == 0 && S_ISDIR (st.st_mode)))
         dir = g_dir_open (target, 0, NULL);
-      if (dir == NULL || g_dir_read_name (dir) != NULL)
+      if (dir != NULL)
+        {
+          name = g_dir_read_name (dir);
+          if (g_strcmp0 (name, DENSITO_EXPORT_INSIDE_PARTIAL) == 0)
+            name = g_dir_read_name (dir);
+        }
+      if (dir == NULL || name != NULL)
         {
           g_set_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_TARGET_EXISTS,
                        _("%s already exists and is not an empty folder; choose a new folder"),
                        display);
           return FALSE;
         }
+      *inside = TRUE;
+      return TRUE;
     }
   else if (errno != ENOENT)
     return set_io_error (error, errno, _("Could not check %s"), target);
@@ -1416,30 +1436,77 @@ manifest_json (DensitoDataset *dataset,
   return json_to_data (b, len);
 }
 
-static gboolean
-sync_and_rename (const char  *partial,
-                 const char  *target,
-                 int          marker_fd,
-                 GError     **error)
+static void
+fsync_folder (const char *path)
 {
-  g_autofree char *marker = g_build_filename (partial, DENSITO_EXPORT_MARKER, NULL);
-  g_autofree char *parent = g_path_get_dirname (target);
-  int dir_fd;
+  int dir_fd = g_open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 
-  /* Everything on disk before the name appears, so that even a power cut
-   * cannot leave a complete-looking export with empty files. */
-  if (syncfs (marker_fd) != 0)
-    return set_io_error (error, errno, _("Could not flush %s to disk"), partial);
-  if (g_unlink (marker) != 0)
-    return set_io_error (error, errno, _("Could not remove %s"), marker);
-  if (g_rename (partial, target) != 0)
-    return set_io_error (error, errno, _("Could not rename the finished export to %s"), target);
-  dir_fd = g_open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dir_fd >= 0)
     {
       fsync (dir_fd);
       close (dir_fd);
     }
+}
+
+/* An export written inside an existing folder: its entries are renamed
+ * into the folder, the manifest last, so that an export is complete when
+ * its manifest is there; the marker stays until all are moved. */
+static gboolean
+move_into (const char  *partial,
+           const char  *target,
+           GError     **error)
+{
+  static const char * const order[] = { "patients.csv", "images", "annotations.coco.json", "manifest.json" };
+  g_autofree char *marker = g_build_filename (partial, DENSITO_EXPORT_MARKER, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      g_autofree char *from = g_build_filename (partial, order[i], NULL);
+      g_autofree char *to = g_build_filename (target, order[i], NULL);
+
+      if (g_rename (from, to) != 0 && errno != ENOENT)
+        {
+          set_io_error (error, errno, _("Could not move the finished export into %s"), target);
+          /* back, so that the clean-up takes all of it */
+          while (i-- > 0)
+            {
+              g_autofree char *back_from = g_build_filename (target, order[i], NULL);
+              g_autofree char *back_to = g_build_filename (partial, order[i], NULL);
+
+              g_rename (back_from, back_to);
+            }
+          return FALSE;
+        }
+    }
+  if (g_unlink (marker) != 0)
+    return set_io_error (error, errno, _("Could not remove %s"), marker);
+  if (g_rmdir (partial) != 0)
+    return set_io_error (error, errno, _("Could not remove %s"), partial);
+  fsync_folder (target);
+  return TRUE;
+}
+
+static gboolean
+sync_and_rename (const char  *partial,
+                 const char  *target,
+                 gboolean     inside,
+                 int          marker_fd,
+                 GError     **error)
+{
+  g_autofree char *marker = g_build_filename (partial, DENSITO_EXPORT_MARKER, NULL);
+  g_autofree char *parent = g_path_get_dirname (target);
+
+  /* Everything on disk before the name appears, so that even a power cut
+   * cannot leave a complete-looking export with empty files. */
+  if (syncfs (marker_fd) != 0)
+    return set_io_error (error, errno, _("Could not flush %s to disk"), partial);
+  if (inside)
+    return move_into (partial, target, error);
+  if (g_unlink (marker) != 0)
+    return set_io_error (error, errno, _("Could not remove %s"), marker);
+  if (g_rename (partial, target) != 0)
+    return set_io_error (error, errno, _("Could not rename the finished export to %s"), target);
+  fsync_folder (parent);
   return TRUE;
 }
 
@@ -1473,15 +1540,19 @@ export_plan (DensitoDataset             *dataset,
   guint n_annotations = 0;
   guint n_sidecars = 0;
   int marker_fd;
+  gboolean inside;
   gboolean ok = TRUE;
 
   abs_target = g_canonicalize_filename (target, NULL);
-  /* a trailing slash would make "dir/.partial" */
-  partial = g_strconcat (abs_target, ".partial", NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  if (!check_target (abs_target, error) || !clear_partial (partial, error))
+  if (!check_target (abs_target, &inside, error))
+    return NULL;
+  /* (canonical: a trailing slash would make "dir/.partial") */
+  partial = inside ? g_build_filename (abs_target, DENSITO_EXPORT_INSIDE_PARTIAL, NULL)
+                   : g_strconcat (abs_target, ".partial", NULL);
+  if (!clear_partial (partial, error))
     return NULL;
 
   plan = plan_new (dataset, query, flags);
@@ -1618,7 +1689,7 @@ export_plan (DensitoDataset             *dataset,
       w.progress.flushing = TRUE;
       g_mutex_unlock (&w.mutex);
       report (&w, TRUE);
-      ok = sync_and_rename (partial, abs_target, marker_fd, error);
+      ok = sync_and_rename (partial, abs_target, inside, marker_fd, error);
     }
 
   if (!ok)

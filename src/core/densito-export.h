@@ -39,6 +39,11 @@ typedef enum
  * lock on while it runs; a .partial folder without it is not ours. */
 #define DENSITO_EXPORT_MARKER ".densito-export-in-progress"
 
+/* The .partial folder of an export into an existing empty folder: inside
+ * it, so on the same disk (a mount point, a USB stick) and within the
+ * folder's own permissions. */
+#define DENSITO_EXPORT_INSIDE_PARTIAL ".densito-export.partial"
+
 typedef struct
 {
   double  fraction;      /* 0 to 1 */
