@@ -376,6 +376,9 @@ test_unreadable_sidecar (void)
   g_assert_true (exists (target, "images/10004-1.json"));
   g_assert_false (exists (target, "images/10002-1.json"));
   g_assert_true (exists (target, "images/10002-1.png"));
+  /* and the caller is told which */
+  g_assert_cmpuint (densito_export_result_get_unreadable (result)->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (densito_export_result_get_unreadable (result), 0), ==, broken);
   list_tree (target, NULL, tree);
   g_assert_cmpuint (densito_export_result_get_n_files (result), ==, tree->len);
   g_assert_cmpuint (tree->len, ==, json_array_get_length (json_object_get_array_member (manifest, "files")) + 1);
@@ -787,6 +790,58 @@ test_export_inside_dataset (void)
   test_remove_tree (dir);
 }
 
+/* Renamed files of one patient that share a number (10000-1.png,
+ * 10000_1.png, ...) keep the new ID and that number, so they still read
+ * as the same region; and none is lost. */
+static void
+test_anonymize_same_number (void)
+{
+  static const char * const extra[] = { "10000_1.png", "10000 (1).png", "10000-01.png", "10000_01.png",
+                                        "10000 (01).png", "10000-001.png", "10000_001.png",
+                                        "10000 (001).png", "10000-0001.png", "10000_0001.png",
+                                        "10000 (0001).png", "10000-1.PNG", "10000.png", "10000_0.png" };
+  g_autofree char *dir = make_dataset (1, NULL);
+  g_autofree char *imge = g_build_filename (dir, "imge", NULL);
+  g_autofree char *target = g_build_filename (dir, "out", NULL);
+  g_autofree char *out_images = g_build_filename (target, "images", NULL);
+  g_autoptr(DensitoDataset) src = NULL;
+  g_autoptr(DensitoExportResult) result = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *new_id;
+  guint n_hip = 0, n_none = 0, n_other = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
+    g_free (test_write_png (imge, extra[i], 400, 500, FALSE));
+  src = open_dataset (dir);
+  result = export_ok (src, "", target, DENSITO_EXPORT_ANONYMIZE | DENSITO_EXPORT_NO_ANNOTATIONS);
+  new_id = densito_export_result_lookup_id (result, "10000");
+  g_assert_nonnull (new_id);
+  /* 10000-1.png, 10000-2.png and the others */
+  g_assert_cmpuint (densito_export_result_get_summary (result)->images, ==, 2 + G_N_ELEMENTS (extra));
+
+  list_tree (out_images, NULL, files);
+  g_assert_cmpuint (files->len, ==, 2 + G_N_ELEMENTS (extra));
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *id = NULL;
+      int suffix;
+
+      g_assert_true (densito_image_name_parse (files->pdata[i], &id, &suffix));
+      g_assert_cmpstr (id, ==, new_id);
+      if (suffix == 1)
+        n_hip++;
+      else if (suffix == 0 || suffix == -1)
+        n_none++;
+      else if (suffix != 2)
+        n_other++;
+    }
+  /* 12 spellings of number 1; the 13th file gets a number of its own */
+  g_assert_cmpuint (n_hip, ==, 12);
+  g_assert_cmpuint (n_none, ==, 2);
+  g_assert_cmpuint (n_other, ==, 1);
+  test_remove_tree (dir);
+}
+
 static void
 test_partial_left_over (void)
 {
@@ -1165,6 +1220,34 @@ test_cli (void)
   g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
   run_clear (&r);
 
+  /* A mapping that could not be saved after the export is refused before
+   * it: a missing folder, an existing file (never replaced). */
+  {
+    g_autofree char *nowhere = g_build_filename (tmp, "nowhere", "map.csv", NULL);
+    g_autofree char *taken = test_write_file (tmp, "taken.csv", "mine", -1);
+    g_autofree char *text = NULL;
+
+    r = run_cli ((const char *[]){ "export", sample, "--anonymize", "--mapping", nowhere, "--to", target, NULL });
+    g_assert_cmpint (r.status, ==, 2);
+    g_assert_nonnull (strstr (r.err, "does not exist"));
+    g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+    run_clear (&r);
+    r = run_cli ((const char *[]){ "export", sample, "--anonymize", "--mapping", taken, "--to", target, NULL });
+    g_assert_cmpint (r.status, ==, 2);
+    g_assert_nonnull (strstr (r.err, "already exists"));
+    g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+    run_clear (&r);
+    g_assert_true (g_file_get_contents (taken, &text, NULL, NULL));
+    g_assert_cmpstr (text, ==, "mine");
+  }
+
+  /* A query that matches nobody exports nothing, and says so. */
+  r = run_cli ((const char *[]){ "export", sample, "--where", "spine_t<-20", "--to", target, NULL });
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "no patients match"));
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+  run_clear (&r);
+
   r = run_cli ((const char *[]){ "export", sample, "--where", "class=osteoporosis", "--to", target,
                                  "--anonymize", "--mapping", map, "--coco", NULL });
   g_assert_cmpint (r.status, ==, 0);
@@ -1200,6 +1283,20 @@ test_cli (void)
     g_assert_cmpuint (n_json, ==, 1);   /* the manifest */
     g_assert_true (exists (bare, "images"));
   }
+
+  /* An annotation file that cannot be read is named on stderr. */
+  {
+    g_autofree char *dir = make_dataset (3, NULL);
+    g_autofree char *out = g_build_filename (dir, "out", NULL);
+    g_autofree char *broken = test_write_file (dir, "imge/10002-1.json", "{ \"shapes\": [ not json", -1);
+
+    r = run_cli ((const char *[]){ "export", dir, "--to", out, NULL });
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.err, "1 annotation file could not be read"));
+    g_assert_nonnull (strstr (r.err, broken));
+    run_clear (&r);
+    test_remove_tree (dir);
+  }
   test_remove_tree (tmp);
 }
 
@@ -1220,6 +1317,7 @@ main (int    argc,
   g_test_add_func ("/export/target-empty-folder", test_target_empty_folder);
   g_test_add_func ("/export/symlinked-image", test_symlinked_image);
   g_test_add_func ("/export/inside-dataset", test_export_inside_dataset);
+  g_test_add_func ("/export/anonymize-same-number", test_anonymize_same_number);
   g_test_add_func ("/export/partial-left-over", test_partial_left_over);
   g_test_add_func ("/export/killed", test_killed_export);
   g_test_add_func ("/export/cancel", test_cancel);

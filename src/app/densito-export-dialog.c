@@ -503,6 +503,20 @@ export_done_cb (GObject      *source,
     else
       /* Translators: the summary line, then the folder */
       text = g_strdup_printf (_("%s in %s."), what, display);
+    if (densito_export_result_get_unreadable (res)->len > 0)
+      {
+        guint n = densito_export_result_get_unreadable (res)->len;
+        g_autofree char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                              "%u annotation file could not be read and was left out; "
+                                                              "its image has no ROIs in the export (the problems list says why).",
+                                                              "%u annotation files could not be read and were left out; "
+                                                              "their images have no ROIs in the export (the problems list says why).",
+                                                              n), n);
+        char *joined = g_strconcat (text, "\n", more, NULL);
+
+        g_free (text);
+        text = joined;
+      }
     show_notice (self, text);
     gtk_widget_set_visible (self->mapping_button, anonymized);
   }

@@ -10,6 +10,7 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
@@ -35,6 +36,19 @@ fail (const char *message)
 {
   g_printerr ("densito: %s\n", message);
   return EXIT_FATAL;
+}
+
+static int G_GNUC_PRINTF (1, 2)
+fail_printf (const char *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return fail (message);
 }
 
 static int
@@ -637,6 +651,23 @@ cmd_export (int    argc,
                    "--no-annotations"));
   if (mapping != NULL && !densito_export_check_mapping_path (to, mapping, &error))
     return fail_error (error);
+  if (mapping != NULL)
+    {
+      /* Checked now: a mapping that cannot be saved after the export is
+       * lost for good, and it must never replace another file. */
+      g_autofree char *parent = g_path_get_dirname (mapping);
+      g_autofree char *display = g_filename_display_name (mapping);
+      g_autofree char *parent_display = g_filename_display_name (parent);
+      GStatBuf st;
+
+      if (!g_file_test (parent, G_FILE_TEST_IS_DIR))
+        return fail_printf (_("--mapping %s: the folder %s does not exist"), display, parent_display);
+      if (g_lstat (mapping, &st) == 0)
+        return fail_printf (_("--mapping %s already exists; the mapping is only written to a new file"),
+                            display);
+      if (access (parent, W_OK) != 0)
+        return fail_printf (_("--mapping %s: cannot write in %s"), display, parent_display);
+    }
 
   query = densito_query_parse (where ? where : "", &error);
   if (query == NULL)
@@ -658,6 +689,17 @@ cmd_export (int    argc,
     flags |= DENSITO_EXPORT_NO_ANNOTATIONS;
   if (copy)
     flags |= DENSITO_EXPORT_COPY;
+
+  {
+    DensitoExportSummary planned;
+
+    densito_export_summarize (dataset, query, flags, &planned);
+    if (planned.patients == 0)
+      {
+        g_printerr (_("densito: no patients match “%s”; nothing was exported\n"), where ? where : "");
+        return EXIT_DIAGNOSTICS;
+      }
+  }
 
   /* In a worker, so that Ctrl+C cancels it cleanly. */
   loop = g_main_loop_new (NULL, FALSE);
@@ -700,6 +742,23 @@ cmd_export (int    argc,
   if (summary->pii_renamed > 0 || summary->pii_left_out > 0)
     g_print (_("  images named like a national ID number: %u renamed, %u left out (see manifest.json)\n"),
              summary->pii_renamed, summary->pii_left_out);
+  if (densito_export_result_get_unreadable (result)->len > 0)
+    {
+      GPtrArray *unreadable = densito_export_result_get_unreadable (result);
+
+      g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                               "densito: warning: %u annotation file could not be read and was left out; "
+                               "its image is exported without ROIs (“densito validate” says why):\n",
+                               "densito: warning: %u annotation files could not be read and were left out; "
+                               "their images are exported without ROIs (“densito validate” says why):\n",
+                               unreadable->len),
+                  unreadable->len);
+      for (guint i = 0; i < unreadable->len; i++)
+        {
+          g_autofree char *display = g_filename_display_name (unreadable->pdata[i]);
+          g_printerr ("  %s\n", display);
+        }
+    }
   if (summary->pii_patient_ids > 0)
     g_printerr (_("densito: warning: %u patient IDs look like national ID numbers; "
                   "export with --anonymize to replace them\n"), summary->pii_patient_ids);

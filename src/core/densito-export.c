@@ -48,6 +48,7 @@ struct _DensitoExportResult
   guint                 n_linked;
   guint                 n_copied;
   guint                 n_sidecars;
+  GPtrArray            *unreadable;    /* sidecars left out, by their path in the dataset */
   GPtrArray            *mapping_ids;   /* original IDs, in export ID order */
   GHashTable           *mapping;       /* original ID -> export ID */
 };
@@ -376,7 +377,12 @@ stem_key (const char *name)
   return g_utf8_casefold (stem, -1);
 }
 
-/* <id>-<n>.<ext>, or <id>.<ext> without a number, unique by stem. */
+/* <id>-<n>.<ext>, or <id>.<ext> without a number, unique by stem. When
+ * that is taken (two files of one patient with one number, 10007-1.png
+ * and 10007_1.png), another spelling that reads back as the same ID and
+ * number, so as the same region: <id>_<n>, <id> (<n>), then <n> with
+ * leading zeros (up to the four digits a number may have). A file without
+ * a number gets number 0, which stands for no region either. */
 static char *
 new_image_name (const char *id,
                 const DensitoImage *img,
@@ -384,6 +390,8 @@ new_image_name (const char *id,
 {
   const char *dot = strrchr (img->name, '.');
   const char *ext = dot ? dot : "";
+  int number = MAX (img->suffix, 0);
+  int digits = number >= 1000 ? 4 : number >= 100 ? 3 : number >= 10 ? 2 : 1;
   char *name;
 
   if (img->suffix >= 0)
@@ -391,14 +399,23 @@ new_image_name (const char *id,
   else
     name = g_strdup_printf ("%s%s", id, ext);
 
-  for (int n = 1;; n++)
+  for (int k = 0;; k++)
     {
       g_autofree char *key = stem_key (name);
+      int width = digits + k / 3;
 
       if (!g_hash_table_contains (stems, key))
         break;
       g_free (name);
-      name = g_strdup_printf ("%s-%d%s", id, n, ext);
+      if (width > 4 || (k % 3 == 2 && width + 1 > 4))
+        /* more files with one number than spellings: a number of its own */
+        name = g_strdup_printf ("%s-%d%s", id, 1000 + k, ext);
+      else if (k % 3 == 0)
+        name = g_strdup_printf ("%s_%0*d%s", id, width, number, ext);
+      else if (k % 3 == 1)
+        name = g_strdup_printf ("%s (%0*d)%s", id, width, number, ext);
+      else
+        name = g_strdup_printf ("%s-%0*d%s", id, width + 1, number, ext);
     }
   return name;
 }
@@ -1722,6 +1739,10 @@ export_plan (DensitoDataset             *dataset,
     if (!((Job *)jobs->pdata[i])->left_out)
       result->n_files++;
   result->n_sidecars = n_sidecars;
+  result->unreadable = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < jobs->len; i++)
+    if (((Job *)jobs->pdata[i])->kind == JOB_SIDECAR && ((Job *)jobs->pdata[i])->left_out)
+      g_ptr_array_add (result->unreadable, g_strdup (((Job *)jobs->pdata[i])->src));
   for (guint i = 0; i < jobs->len; i++)
     {
       Job *job = jobs->pdata[i];
@@ -1869,6 +1890,7 @@ densito_export_result_free (DensitoExportResult *result)
   if (result == NULL)
     return;
   g_free (result->target);
+  g_clear_pointer (&result->unreadable, g_ptr_array_unref);
   g_clear_pointer (&result->mapping_ids, g_ptr_array_unref);
   g_clear_pointer (&result->mapping, g_hash_table_unref);
   g_free (result);
@@ -1921,6 +1943,20 @@ densito_export_result_lookup_id (DensitoExportResult *result,
 {
   g_return_val_if_fail (result != NULL, NULL);
   return result->mapping ? g_hash_table_lookup (result->mapping, original_id) : NULL;
+}
+
+/**
+ * densito_export_result_get_unreadable:
+ *
+ * Returns: (transfer none) (element-type filename): the sidecars that
+ *   could not be read and were left out (their images are exported
+ *   without them), by their path in the dataset
+ */
+GPtrArray *
+densito_export_result_get_unreadable (DensitoExportResult *result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+  return result->unreadable;
 }
 
 static gboolean

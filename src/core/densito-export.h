@@ -105,6 +105,7 @@ const DensitoExportSummary *densito_export_result_get_summary (DensitoExportResu
 guint                densito_export_result_get_n_files  (DensitoExportResult   *result);
 guint                densito_export_result_get_n_linked (DensitoExportResult   *result);
 guint                densito_export_result_get_n_copied (DensitoExportResult   *result);
+GPtrArray           *densito_export_result_get_unreadable (DensitoExportResult *result);
 const char          *densito_export_result_lookup_id    (DensitoExportResult   *result,
                                                          const char            *original_id);
 gboolean             densito_export_check_mapping_path  (const char            *target,
