@@ -552,6 +552,46 @@ test_target_not_empty (void)
   test_remove_tree (dir);
 }
 
+/* An existing empty folder (as a folder just made in the chooser, or a
+ * USB stick) is written into and keeps its permissions; an annotation
+ * file that cannot be read is said in the done notice. */
+static void
+test_empty_folder_unreadable (void)
+{
+  g_autofree char *data = make_big_dataset (3, 4096);
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *target = g_build_filename (dir, "mine", NULL);
+  g_autofree char *broken = test_write_file (data, "imge/20001-1.json", "{ \"shapes\": [ not json", -1);
+  g_autofree char *sidecar_out = g_build_filename (target, "images", "20001-1.json", NULL);
+  g_autofree char *image_out = g_build_filename (target, "images", "20001-1.png", NULL);
+  DensitoWindow *window;
+  DensitoExportDialog *dialog;
+  GStatBuf st;
+
+  g_assert_cmpint (g_mkdir (target, 0700), ==, 0);
+  window = open_window (data);
+  dialog = open_dialog ();
+  densito_export_dialog_set_target (dialog, target);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
+  wait_until (not_running, dialog, 20000);
+  g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_DONE);
+  g_assert_nonnull (strstr (densito_export_dialog_get_message (dialog),
+                            "1 annotation file could not be read and was left out"));
+  g_assert_true (exists (image_out));
+  g_assert_false (exists (sidecar_out));
+  g_assert_cmpint (g_stat (target, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0700);
+  spin (100);
+  wait_frame (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "export-done-unreadable.png");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  test_remove_tree (dir);
+  test_remove_tree (data);
+}
+
 /* Images and annotations are switched separately; the summary follows,
  * and so does what is written. */
 static void
@@ -877,6 +917,7 @@ main (int    argc,
   g_test_add_func ("/export-dialog/export", test_export);
   g_test_add_func ("/export-dialog/cancel", test_cancel);
   g_test_add_func ("/export-dialog/target-not-empty", test_target_not_empty);
+  g_test_add_func ("/export-dialog/empty-folder-unreadable", test_empty_folder_unreadable);
   g_test_add_func ("/export-dialog/anonymize", test_anonymize);
   g_test_add_func ("/export-dialog/include", test_include);
 
