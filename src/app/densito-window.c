@@ -2568,6 +2568,79 @@ n_visible (DensitoWindow *self)
   return self->model ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
 }
 
+/* The previous (@delta -1) or next (+1) patient in the list. */
+static void
+step_patient (DensitoWindow *self,
+              int            delta)
+{
+  guint n = n_visible (self);
+  guint pos;
+
+  finish_show_after_frame (self);
+  pos = densito_list_selection_get_selected (self->selection);
+  if (n == 0)
+    return;
+  if (pos == GTK_INVALID_LIST_POSITION)
+    pos = delta > 0 ? 0 : n - 1;
+  else if ((delta < 0 && pos == 0) || (delta > 0 && pos + 1 >= n))
+    {
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      return;
+    }
+  else
+    pos = delta > 0 ? pos + 1 : pos - 1;
+  go_to (self, pos, 0);
+}
+
+static void
+step_patient_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  step_patient (DENSITO_WINDOW (widget), g_str_equal (action_name, "win.next-patient") ? 1 : -1);
+}
+
+/* Up and Down change the patient from the search entry (the caret stays
+ * there, to type on) and from the scan when it has no ROI selected (with
+ * one, they move it): focus need not go back to the list first. */
+static gboolean
+step_patient_key_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     DensitoWindow         *self)
+{
+  GtkWidget *widget = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+  int delta;
+
+  /* not from a popover's list or entry over the scan */
+  if (focus == NULL || (focus != widget && !(GTK_IS_SEARCH_ENTRY (widget) && gtk_widget_is_ancestor (focus, widget))))
+    return FALSE;
+  if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+    delta = -1;
+  else if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
+    delta = 1;
+  else
+    return FALSE;
+  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
+    return FALSE;
+  step_patient (self, delta);
+  return TRUE;
+}
+
+/* The scan's own keys (zoom, ROIs on and off) from anywhere in the window
+ * that does not take them itself, as a text field does. */
+static gboolean
+scan_view_key_cb (GtkWidget *widget,
+                  GVariant  *args,
+                  gpointer   user_data)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  return gtk_widget_activate_action (GTK_WIDGET (self->scan_view), g_variant_get_string (args, NULL), NULL);
+}
+
 static void
 update_count (DensitoWindow *self)
 {
@@ -3971,6 +4044,8 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel-open", NULL, cancel_open_action);
   gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
   gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL, show_help_overlay_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-patient", NULL, step_patient_action);
+  gtk_widget_class_install_action (widget_class, "win.next-patient", NULL, step_patient_action);
   gtk_widget_class_install_action (widget_class, "win.previous-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.next-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.show-problems", NULL, show_problems_action);
@@ -4000,6 +4075,20 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_y, GDK_CONTROL_MASK, "win.redo", NULL);
+  {
+    static const struct { guint key; GdkModifierType mods; const char *action; } scan_keys[] = {
+      { GDK_KEY_plus, 0, "scan-view.zoom-in" }, { GDK_KEY_equal, 0, "scan-view.zoom-in" },
+      { GDK_KEY_KP_Add, 0, "scan-view.zoom-in" }, { GDK_KEY_minus, 0, "scan-view.zoom-out" },
+      { GDK_KEY_KP_Subtract, 0, "scan-view.zoom-out" }, { GDK_KEY_0, 0, "scan-view.zoom-fit" },
+      { GDK_KEY_KP_0, 0, "scan-view.zoom-fit" }, { GDK_KEY_1, 0, "scan-view.zoom-one" },
+      { GDK_KEY_KP_1, 0, "scan-view.zoom-one" }, { GDK_KEY_o, 0, "scan-view.show-rois" },
+      { GDK_KEY_O, GDK_SHIFT_MASK, "scan-view.show-rois" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (scan_keys); i++)
+      gtk_widget_class_add_binding (widget_class, scan_keys[i].key, scan_keys[i].mods, scan_view_key_cb,
+                                    "s", scan_keys[i].action);
+  }
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.review-accept", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "win.review-correct", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_x, 0, "win.review-exclude", NULL);
@@ -4280,6 +4369,18 @@ densito_window_init (DensitoWindow *self)
     gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
     g_signal_connect (keys, "key-pressed", G_CALLBACK (list_tab_cb), NULL);
     gtk_widget_add_controller (GTK_WIDGET (self->column_view), keys);
+  }
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    /* before the entry's text, which takes Up and Down for nothing */
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (step_patient_key_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->search_entry), keys);
+    /* after the scan's own keys, which move a selected ROI */
+    keys = gtk_event_controller_key_new ();
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (step_patient_key_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->scan_view), keys);
   }
 
   gtk_window_set_default_size (GTK_WINDOW (self),

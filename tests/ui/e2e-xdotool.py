@@ -85,6 +85,26 @@ try:
         s = wait_for(lambda s: s["query"] == "" and s["visible"] == 48)
         check("clearing the query shows every patient", s and s["visible"] == 48, str(s))
 
+        # Down and Up in the search entry change the patient; the caret
+        # stays in the entry.
+        ids = [line.split(",")[0] for line in subprocess.run(
+            [BIN, "list", SAMPLE], check=True, capture_output=True, text=True).stdout.strip().splitlines()[1:]]
+        start = state()["selected"]
+        xdo("key", "--window", wid, "Down", "Down")
+        want = ids[ids.index(start) + 2]
+        s = wait_for(lambda s: s["selected"] == want and s["shown"] == want)
+        check("Down in the search entry steps to the next patients", s and s["selected"] == want,
+              f"{start} -> {s and s['selected']}, want {want}")
+        xdo("key", "--window", wid, "Up")
+        want = ids[ids.index(start) + 1]
+        s = wait_for(lambda s: s["selected"] == want)
+        check("Up in the search entry steps back", s and s["selected"] == want, f"{s and s['selected']}, want {want}")
+        xdo("type", "--window", wid, "1")
+        s = wait_for(lambda s: s["query"] == "1")
+        check("the caret stayed in the search entry", s and s["query"] == "1", str(s and s["query"]))
+        xdo("key", "--window", wid, "BackSpace")
+        wait_for(lambda s: s["query"] == "" and s["visible"] == 48)
+
         # A click on the third row of the list selects that patient.
         geo = xdo("getwindowgeometry", "--shell", wid).stdout
         g = dict(line.split("=", 1) for line in geo.split() if "=" in line)
@@ -107,6 +127,32 @@ try:
             os.makedirs(SHOTS, exist_ok=True)
             subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "e2e-after-click.png")],
                            check=False)
+
+        # With the list focused, the scan's keys still work: + zooms in,
+        # 0 fits again, o hides the ROIs.
+        zoom = state()["zoom"]
+        xdo("key", "--window", wid, "plus")
+        s = wait_for(lambda s: s["zoom"] > zoom * 1.1)
+        check("+ zooms the scan with the list focused", s and s["zoom"] > zoom * 1.1, f"{zoom} -> {s and s['zoom']}")
+        xdo("key", "--window", wid, "0")
+        s = wait_for(lambda s: abs(s["zoom"] - zoom) < 1e-6)
+        check("0 fits the scan again with the list focused", s and abs(s["zoom"] - zoom) < 1e-6,
+              f"{zoom} -> {s and s['zoom']}")
+
+        # A click on the scan focuses it; Down there steps to the next patient.
+        before = state()["selected"]
+        xdo("mousemove", "--sync", str(x + 670), str(y + 600))
+        xdo("click", "1")
+        time.sleep(0.4)
+        s = state()
+        if s["selected_roi"] is not None and s["selected_roi"] >= 0:
+            xdo("key", "--window", wid, "Escape")
+            time.sleep(0.2)
+        xdo("key", "--window", wid, "Down")
+        want = ids[ids.index(before) + 1]
+        s = wait_for(lambda s: s["selected"] == want)
+        check("Down on the scan steps to the next patient", s and s["selected"] == want,
+              f"{before} -> {s and s['selected']}, want {want}")
 finally:
     proc.terminate()
     try:
