@@ -3119,6 +3119,12 @@ update_recent_menu (DensitoWindow *self)
   g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-datasets");
 
   g_menu_remove_all (self->recent_section);
+  if (recent[0] == NULL)
+    {
+      /* an action no one has: shown, and insensitive */
+      g_autoptr(GMenuItem) item = g_menu_item_new (_("No Recent Datasets"), "win.no-recent-datasets");
+      g_menu_append_item (self->recent_section, item);
+    }
   for (guint i = 0; recent[i]; i++)
     {
       g_autofree char *label = g_filename_display_name (recent[i]);
@@ -4066,6 +4072,8 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.dismiss-save-banner", NULL, dismiss_save_banner_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-table", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-table", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.focus-search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.previous-image", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "win.next-image", NULL);

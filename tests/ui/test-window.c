@@ -2063,6 +2063,8 @@ test_shortcuts (void)
     g_assert_nonnull (popover);
     g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
     g_assert_true (has_label_text (GTK_WIDGET (popover), "Keyboard Shortcuts"));
+    /* a CSV on its own can be opened too */
+    g_assert_true (has_label_text (GTK_WIDGET (popover), "Open Table…"));
     gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));
     spin (200);
   }
@@ -2074,7 +2076,17 @@ test_shortcuts (void)
   g_assert_true (has_label_text (GTK_WIDGET (overlay), "Open a dataset"));
   g_assert_true (has_label_text (GTK_WIDGET (overlay), "Keyboard shortcuts") ||
                  has_label_text (GTK_WIDGET (overlay), "Next patient"));
+  g_assert_true (has_label_text (GTK_WIDGET (overlay), "Open a table (CSV file)"));
   save_screenshot (GTK_WIDGET (overlay), "shortcuts.png");
+  g_test_message ("shortcuts window: %d x %d", gtk_widget_get_width (GTK_WIDGET (overlay)),
+                  gtk_widget_get_height (GTK_WIDGET (overlay)));
+  /* on a 1280 px wide screen, with room to spare */
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (overlay)), <=, 1200);
+  g_object_set (overlay, "section-name", "editing", NULL);
+  spin (800);   /* past the stack's cross-fade */
+  g_assert_true (has_label_text (GTK_WIDGET (overlay), "Resize the selected ROI"));
+  save_screenshot (GTK_WIDGET (overlay), "shortcuts-editing.png");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (overlay)), <=, 1200);
 
   /* Again: the same window. */
   gtk_window_close (GTK_WINDOW (overlay));
