@@ -2508,19 +2508,25 @@ set_up_columns (DensitoWindow *self)
       g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
       g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), NULL);
       gtk_column_view_column_set_factory (column, factory);
-      /* Right to left, GTK 4.8 keeps the sort arrow's room (16 px) at the start of a
-       * title, where it cuts the start of the text: give it that room where the
-       * title needs it (beside the arrow and the title's padding). */
-      if (gtk_widget_get_direction (GTK_WIDGET (self->column_view)) == GTK_TEXT_DIR_RTL &&
-          gtk_column_view_column_get_fixed_width (column) > 0)
+      /* A title needs room for the sort arrow (16 px) beside its text and
+       * padding, or GTK 4.8 drops the arrow (left to right) or cuts the start
+       * of the text (right to left): a narrow column is widened to that, in
+       * whatever language its title is. */
+      if (gtk_column_view_column_get_fixed_width (column) > 0)
         {
           g_autoptr(PangoLayout) title = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view),
                                                                          gtk_column_view_column_get_title (column));
+          PangoAttrList *attrs = pango_attr_list_new ();
           int width = 0;
 
+          /* the sorted column's title is bold */
+          pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+          pango_layout_set_attributes (title, attrs);
+          pango_attr_list_unref (attrs);
           pango_layout_get_pixel_size (title, &width, NULL);
-          if (width + 16 + 24 > gtk_column_view_column_get_fixed_width (column))
-            gtk_column_view_column_set_fixed_width (column, gtk_column_view_column_get_fixed_width (column) + 20);
+          /* (the title's padding: 6 px each side, and a separator) */
+          if (width + 16 + 14 > gtk_column_view_column_get_fixed_width (column))
+            gtk_column_view_column_set_fixed_width (column, width + 16 + 14);
         }
     }
 }

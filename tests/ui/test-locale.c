@@ -770,6 +770,49 @@ test_columns_and_adjust (void)
   g_assert_cmpuint (g_list_model_get_n_items (columns), ==, n);
   g_settings_reset (settings, "list-columns");
 
+  /* Sorted by any column, its title shows the sort arrow inside it (GTK
+   * 4.8 pushes the arrow out of a title too narrow for it, left to right,
+   * and over the text's start right to left). */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+      GtkWidget *header = NULL;
+      GtkWidget *title;
+      GtkWidget *arrow = NULL;
+      graphene_rect_t bounds;
+
+      gtk_column_view_sort_by_column (list, c, GTK_SORT_DESCENDING);
+      spin (150);
+      for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (list)); w; w = gtk_widget_get_next_sibling (w))
+        if (g_str_equal (gtk_widget_get_css_name (w), "header"))
+          header = w;
+      g_assert_nonnull (header);
+      /* the title with this column's text */
+      for (title = gtk_widget_get_first_child (header); title && arrow == NULL; title = gtk_widget_get_next_sibling (title))
+        {
+          GtkWidget *text = NULL, *indicator = NULL;
+
+          for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_first_child (title)); w; w = gtk_widget_get_next_sibling (w))
+            if (GTK_IS_LABEL (w))
+              text = w;
+            else if (g_str_equal (gtk_widget_get_css_name (w), "sort-indicator"))
+              indicator = w;
+          if (text && g_str_equal (gtk_label_get_text (GTK_LABEL (text)), gtk_column_view_column_get_title (c)))
+            {
+              arrow = indicator;
+              break;
+            }
+        }
+      g_assert_nonnull (arrow);
+      g_assert_true (gtk_widget_compute_bounds (arrow, title, &bounds));
+      g_test_message ("column %s: arrow at %.0f+%.0f in a title %d px wide", gtk_column_view_column_get_title (c),
+                      bounds.origin.x, bounds.size.width, gtk_widget_get_width (title));
+      g_assert_cmpfloat (bounds.size.width, >, 0);
+      g_assert_cmpfloat (bounds.origin.x, >=, 0);
+      g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (title));
+    }
+  gtk_column_view_sort_by_column (list, NULL, GTK_SORT_ASCENDING);
+
   g_assert_nonnull (adjust);
   g_assert_false (gtk_widget_has_css_class (adjust, "image-adjusted"));
   g_object_set (scan, "brightness", 0.3, NULL);
