@@ -611,6 +611,12 @@ test_numbers (void)
   assert_cell (table, 2, "SPINE_TSCORE", "NaN");
   assert_cell (table, 3, "SPINE_BMD", "-inf");
   assert_cell (table, 5, "SPINE_TSCORE", "-2,x");
+  /* and said to be unreadable, which an empty cell and a number are not */
+  g_assert_cmpstr (densito_table_get_unreadable (table, 5, DENSITO_FIELD_SPINE_T), ==, "-2,x");
+  g_assert_cmpstr (densito_table_get_unreadable (table, 2, DENSITO_FIELD_SPINE_T), ==, "NaN");
+  g_assert_null (densito_table_get_unreadable (table, 1, DENSITO_FIELD_SPINE_T));
+  g_assert_null (densito_table_get_unreadable (table, 0, DENSITO_FIELD_SPINE_T));
+  g_assert_null (densito_table_get_unreadable (table, 0, DENSITO_FIELD_HIP_T));
 
   g_assert_cmpfloat (densito_table_get_number (table, 2, DENSITO_FIELD_SPINE_BMD), ==, 0.9);
   g_assert_cmpfloat (densito_table_get_number (table, 5, DENSITO_FIELD_SPINE_BMD), ==, 0.5);

@@ -126,6 +126,9 @@ get_text (DensitoPatient     *self,
     case DENSITO_PATIENT_TEXT_SPINE_T:
     case DENSITO_PATIENT_TEXT_HIP_T:
     case DENSITO_PATIENT_TEXT_NECK_T:
+      /* not a number in the table: not shown as a blank */
+      if (densito_table_get_unreadable (table, row, t_fields[text - DENSITO_PATIENT_TEXT_SPINE_T]) != NULL)
+        return "?";
       return densito_format_tscore_buf (densito_table_get_number (table, row,
                                                                   t_fields[text - DENSITO_PATIENT_TEXT_SPINE_T]),
                                         buf);
@@ -372,6 +375,16 @@ densito_patient_get_site_class (DensitoPatient *self,
   g_return_val_if_fail (DENSITO_IS_PATIENT (self), DENSITO_CLASS_MISSING);
   g_return_val_if_fail (site < DENSITO_N_SITES, DENSITO_CLASS_MISSING);
   return densito_table_get_site_class (densito_dataset_get_table (self->dataset), self->row, site);
+}
+
+/* The site's T-score cell holds something that is not a number. */
+gboolean
+densito_patient_get_site_unreadable (DensitoPatient *self,
+                                     DensitoSite     site)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), FALSE);
+  g_return_val_if_fail (site < DENSITO_N_SITES, FALSE);
+  return densito_table_get_unreadable (densito_dataset_get_table (self->dataset), self->row, t_fields[site]) != NULL;
 }
 
 gboolean

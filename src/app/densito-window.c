@@ -450,6 +450,32 @@ build_class_card (DensitoWindow *self,
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_box_append (GTK_BOX (card), label);
 
+  /* A T-score that could not be read is not "not measured": the class may
+   * be missing the site that would have decided it. */
+  {
+    static const DensitoField t_fields[] = { DENSITO_FIELD_SPINE_T, DENSITO_FIELD_HIP_T, DENSITO_FIELD_NECK_T };
+
+    for (guint i = 0; i < G_N_ELEMENTS (t_fields); i++)
+      {
+        const char *raw = densito_table_get_unreadable (table, row, t_fields[i]);
+        g_autofree char *text = NULL;
+
+        if (raw == NULL)
+          continue;
+        if (site != DENSITO_SITE_NONE)
+          /* Translators: "Lumbar spine (L1–L4) T-score “-1,x” could not be read: the class comes from the other sites" */
+          text = g_strdup_printf (_("%s T-score “%s” could not be read: the class comes from the other sites"),
+                                  densito_site_display_name ((DensitoSite)i), raw);
+        else
+          text = g_strdup_printf (_("%s T-score “%s” could not be read"), densito_site_display_name ((DensitoSite)i), raw);
+        label = gtk_label_new (text);
+        gtk_label_set_xalign (GTK_LABEL (label), 0);
+        gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+        gtk_widget_add_css_class (label, "warning");
+        gtk_box_append (GTK_BOX (card), label);
+      }
+  }
+
   if (applicable != DENSITO_APPLICABLE_YES)
     {
       label = gtk_label_new (densito_reason_message (reason));
@@ -537,8 +563,11 @@ build_details (DensitoWindow *self,
     {
       DensitoClass klass = densito_table_get_site_class (table, row, sites[i].site);
       double bmd_value = densito_table_get_number (table, row, sites[i].bmd);
-      g_autofree char *bmd = format_number (bmd_value, 3, NULL);
-      g_autofree char *t = densito_format_tscore (densito_table_get_number (table, row, sites[i].t));
+      const char *bmd_raw = densito_table_get_unreadable (table, row, sites[i].bmd);
+      const char *t_raw = densito_table_get_unreadable (table, row, sites[i].t);
+      g_autofree char *bmd = bmd_raw ? g_strdup_printf ("“%s”", bmd_raw) : format_number (bmd_value, 3, NULL);
+      g_autofree char *t = t_raw ? g_strdup_printf ("“%s”", t_raw)
+                                 : densito_format_tscore (densito_table_get_number (table, row, sites[i].t));
       const char *date = cell (table, row, sites[i].date, buf);
       gboolean measured = klass != DENSITO_CLASS_MISSING || isfinite (bmd_value);
       const char *values[5];
@@ -547,7 +576,7 @@ build_details (DensitoWindow *self,
       values[1] = date && *date ? date : "—";
       values[2] = bmd;
       values[3] = t;
-      values[4] = measured ? densito_class_display_name (klass) : _("not measured");
+      values[4] = t_raw ? _("unreadable") : measured ? densito_class_display_name (klass) : _("not measured");
       for (guint c = 0; c < G_N_ELEMENTS (values); c++)
         {
           GtkWidget *v = gtk_label_new (values[c]);
@@ -556,7 +585,12 @@ build_details (DensitoWindow *self,
           gtk_label_set_selectable (GTK_LABEL (v), c > 0);
           if (c >= 2 && c <= 3)
             gtk_widget_add_css_class (v, "numeric");
-          if (c >= 3)
+          if ((c == 2 && bmd_raw) || (c >= 3 && t_raw))
+            {
+              gtk_widget_add_css_class (v, "warning");
+              gtk_widget_set_tooltip_text (v, _("Not a number: the table’s text is shown as written"));
+            }
+          else if (c >= 3)
             gtk_widget_add_css_class (v, densito_class_css_name (klass));
           if (c == 0)
             gtk_widget_add_css_class (v, "field-name");
@@ -570,14 +604,18 @@ build_details (DensitoWindow *self,
     double h = densito_table_get_number (table, row, DENSITO_FIELD_HEIGHT);
     double stated = densito_table_get_number (table, row, DENSITO_FIELD_BMI);
     double computed = densito_table_get_bmi_computed (table, row);
-    g_autofree char *ws = format_number (w, 1, _("kg"));
-    g_autofree char *hs = format_number (h, 1, _("cm"));
-    g_autofree char *ss = format_number (stated, 1, NULL);
+    const char *w_raw = densito_table_get_unreadable (table, row, DENSITO_FIELD_WEIGHT);
+    const char *h_raw = densito_table_get_unreadable (table, row, DENSITO_FIELD_HEIGHT);
+    const char *s_raw = densito_table_get_unreadable (table, row, DENSITO_FIELD_BMI);
+    /* Translators: a cell that is not a number, as written in the table */
+    g_autofree char *ws = w_raw ? g_strdup_printf (_("“%s” — not a number"), w_raw) : format_number (w, 1, _("kg"));
+    g_autofree char *hs = h_raw ? g_strdup_printf (_("“%s” — not a number"), h_raw) : format_number (h, 1, _("cm"));
+    g_autofree char *ss = s_raw ? g_strdup_printf (_("“%s” — not a number"), s_raw) : format_number (stated, 1, NULL);
     g_autofree char *cs = format_number (computed, 1, NULL);
 
-    add_field (grid, _("Weight"), ws, NULL);
-    add_field (grid, _("Height"), hs, NULL);
-    add_field (grid, _("BMI stated"), ss, NULL);
+    add_field (grid, _("Weight"), ws, w_raw ? "warning" : NULL);
+    add_field (grid, _("Height"), hs, h_raw ? "warning" : NULL);
+    add_field (grid, _("BMI stated"), ss, s_raw ? "warning" : NULL);
     if (densito_table_get_bmi_mismatch (table, row))
       {
         g_autofree char *warn = g_strdup_printf (_("%s — differs from the stated BMI by more than 0.5"), cs);
@@ -2434,9 +2472,13 @@ fill_cell (GtkListItem *item)
     {
       DensitoClass klass = densito_patient_get_site_class (patient, column - COLUMN_SPINE);
 
-      /* style.css makes this class bold for labels; the cell is told. */
-      densito_cell_set_style (DENSITO_CELL (label), densito_class_css_name (klass),
-                              klass == DENSITO_CLASS_OSTEOPOROSIS);
+      /* style.css makes this class bold for labels; the cell is told. A
+       * "?" (not a number in the table) is a warning. */
+      if (klass == DENSITO_CLASS_MISSING && densito_patient_get_site_unreadable (patient, column - COLUMN_SPINE))
+        densito_cell_set_style (DENSITO_CELL (label), "warning", FALSE);
+      else
+        densito_cell_set_style (DENSITO_CELL (label), densito_class_css_name (klass),
+                                klass == DENSITO_CLASS_OSTEOPOROSIS);
     }
   else if (column == COLUMN_LABEL)
     {

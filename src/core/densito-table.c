@@ -2494,6 +2494,32 @@ densito_table_get_number (DensitoTable *self,
   return col ? densito_column_number (col, row, NULL) : NAN;
 }
 
+/**
+ * densito_table_get_unreadable:
+ *
+ * A number cell that holds something else ("-1,x") reads as missing, and
+ * was reported when the table was read; this is its text as written, so
+ * that it is never shown as a blank.
+ *
+ * Returns: (nullable): the cell's text, or %NULL for a number, an empty
+ *   cell or a field that is not a number column
+ */
+const char *
+densito_table_get_unreadable (DensitoTable *self,
+                              guint         row,
+                              DensitoField  field)
+{
+  DensitoColumn *col;
+
+  g_return_val_if_fail (DENSITO_IS_TABLE (self), NULL);
+  g_return_val_if_fail (row < self->n_rows, NULL);
+
+  col = field_column (self, field, DENSITO_KIND_NUMBER);
+  if (col == NULL || !isnan (densito_column_number (col, row, NULL)))
+    return NULL;
+  return g_hash_table_lookup (col->raw, GUINT_TO_POINTER (row + 1));
+}
+
 DensitoRange
 densito_table_get_range (DensitoTable *self,
                          guint         row,

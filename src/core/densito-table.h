@@ -77,6 +77,9 @@ int                  densito_table_find_id            (DensitoTable        *self
 double               densito_table_get_number         (DensitoTable        *self,
                                                        guint                row,
                                                        DensitoField         field);
+const char          *densito_table_get_unreadable     (DensitoTable        *self,
+                                                       guint                row,
+                                                       DensitoField         field);
 DensitoRange         densito_table_get_range          (DensitoTable        *self,
                                                        guint                row,
                                                        DensitoField         field);

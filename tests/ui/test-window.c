@@ -465,6 +465,18 @@ test_broken_dataset (void)
   g_assert_nonnull (view);
   g_assert_nonnull (densito_scan_view_get_message_title (view));
   g_assert_nonnull (strstr (densito_scan_view_get_message_title (view), "10001-1.png"));
+  /* The hip T-score that is not a number: shown as written, and the card
+   * says the class was made without it. */
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "“-1.x”"));
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window),
+                                    "Total hip T-score “-1.x” could not be read: the class comes from the other sites"));
+  /* and in the list, a "?" styled as a warning rather than a blank */
+  {
+    GtkWidget *q = find_label_with (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL), "?");
+
+    g_assert_nonnull (q);
+    g_assert_true (gtk_widget_has_css_class (q, "warning"));
+  }
   save_screenshot (GTK_WIDGET (window), "window-broken.png");
 
   /* The banner's button lists every problem with its line, column and value. */
