@@ -134,6 +134,14 @@ get_text (DensitoPatient     *self,
                                         buf);
 
     case DENSITO_PATIENT_TEXT_WHO_CLASS:
+      if (densito_patient_get_class_not_applicable (self))
+        {
+          /* Translators: a WHO class from T-scores whose categories do not
+           * apply to this patient (a man under 50, a woman before menopause) */
+          g_snprintf (buf, DENSITO_PATIENT_TEXT_BUF, _("(%s)"),
+                      densito_class_display_name (densito_table_get_class (table, row, NULL)));
+          return buf;
+        }
       return densito_class_display_name (densito_table_get_class (table, row, NULL));
 
     case DENSITO_PATIENT_TEXT_LABEL:
@@ -375,6 +383,26 @@ densito_patient_get_site_class (DensitoPatient *self,
   g_return_val_if_fail (DENSITO_IS_PATIENT (self), DENSITO_CLASS_MISSING);
   g_return_val_if_fail (site < DENSITO_N_SITES, DENSITO_CLASS_MISSING);
   return densito_table_get_site_class (densito_dataset_get_table (self->dataset), self->row, site);
+}
+
+/**
+ * densito_patient_get_class_not_applicable:
+ *
+ * Returns: %TRUE when the patient has a WHO class from T-scores but the
+ *   T-score categories do not apply (ISCD: a man under 50, a woman before
+ *   menopause); the list shows that class apart
+ */
+gboolean
+densito_patient_get_class_not_applicable (DensitoPatient *self)
+{
+  DensitoTable *table;
+  DensitoClass klass;
+
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), FALSE);
+  table = densito_dataset_get_table (self->dataset);
+  klass = densito_table_get_class (table, self->row, NULL);
+  return (klass == DENSITO_CLASS_NORMAL || klass == DENSITO_CLASS_OSTEOPENIA || klass == DENSITO_CLASS_OSTEOPOROSIS) &&
+         densito_table_get_applicability (table, self->row, NULL) == DENSITO_APPLICABLE_NO;
 }
 
 /* The site's T-score cell holds something that is not a number. */

@@ -47,6 +47,7 @@ const char     *densito_patient_get_text    (DensitoPatient     *self,
 DensitoClass    densito_patient_get_site_class (DensitoPatient *self,
                                                 DensitoSite     site);
 gboolean        densito_patient_get_label_disagrees (DensitoPatient *self);
+gboolean             densito_patient_get_class_not_applicable (DensitoPatient *self);
 gboolean             densito_patient_get_site_unreadable (DensitoPatient *self,
                                                           DensitoSite     site);
 
