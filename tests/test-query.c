@@ -314,6 +314,59 @@ test_errors (void)
   }
 }
 
+/* The start of a field name that no ID contains: the window keeps its
+ * list while the term is typed. */
+static void
+test_pending_field (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(DensitoDataset) ds = make_dataset (&dir);
+  DensitoTable *table = densito_dataset_get_table (ds);
+  static const struct { const char *text; const char *names; } cases[] = {
+    { "s", "sex, spine_t, spine_bmd" },
+    { "SPI", "spine_t, spine_bmd" },
+    { "sex=F cl", "class" },
+    { "spine_", "spine_t, spine_bmd" },
+    { "h", "hip_t, hip_bmd, height" },
+    { "sex=F cl ", NULL },      /* a space: the word is done, an ID search */
+    { "", NULL },
+    { "100", NULL },            /* digits: an ID */
+    { "xyz", NULL },            /* no field begins so */
+    { "sex", "sex" },
+    { "sex=", NULL },           /* an operator: a term (or its error) */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *names = densito_query_pending_field (cases[i].text, table);
+
+      g_test_message ("“%s”", cases[i].text);
+      g_assert_cmpstr (names, ==, cases[i].names);
+    }
+  test_remove_tree (dir);
+}
+
+/* An ID that contains the word: it is an ID search after all. */
+static void
+test_pending_field_id (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *path = test_write_file (dir, "t.csv", "ID,SEX\nsea1,F\nB2,M\n", -1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DensitoDataset) ds = densito_dataset_open (path, NULL, NULL, NULL, NULL, &error);
+  DensitoTable *table;
+  g_autofree char *se = NULL;
+  g_autofree char *sp = NULL;
+
+  g_assert_no_error (error);
+  table = densito_dataset_get_table (ds);
+  se = densito_query_pending_field ("se", table);
+  sp = densito_query_pending_field ("sp", table);
+  g_assert_null (se);
+  g_assert_cmpstr (sp, ==, "spine_t, spine_bmd");
+  test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -323,6 +376,8 @@ main (int    argc,
   g_test_add_func ("/query/terms", test_terms);
   g_test_add_func ("/query/annotations", test_annotations);
   g_test_add_func ("/query/errors", test_errors);
+  g_test_add_func ("/query/pending-field", test_pending_field);
+  g_test_add_func ("/query/pending-field-id", test_pending_field_id);
 
   return g_test_run ();
 }

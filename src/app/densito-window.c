@@ -3084,8 +3084,30 @@ apply_query (DensitoWindow *self)
       write_state (self);
       return;
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->query_error_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->query_error_label), "error");
+
+  /* "s", "sp", "spi" on the way to "spine_t<=-2.5": the list stays as it
+   * was, with the names the word begins, instead of emptying (no ID has
+   * that word) and coming back at the next keystroke. */
+  {
+    g_autofree char *names = densito_query_pending_field (text, densito_dataset_get_table (self->dataset));
+
+    if (names != NULL)
+      {
+        /* Translators: %s is a list of the query's field names, such as "sex, spine_t, spine_bmd" */
+        g_autofree char *hint = g_strdup_printf (_("Go on typing a term: %s"), names);
+
+        gtk_label_set_text (self->query_error_label, hint);
+        gtk_widget_remove_css_class (GTK_WIDGET (self->query_error_label), "error");
+        gtk_widget_add_css_class (GTK_WIDGET (self->query_error_label), "dim-label");
+        gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), TRUE);
+        write_state (self);
+        return;
+      }
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), FALSE);
 
   /* The selection keeps its position while the items there show other
    * patients: it follows the shown patient by hand, below. */

@@ -673,6 +673,59 @@ densito_query_matches (DensitoQuery      *query,
 }
 
 /**
+ * densito_query_pending_field:
+ * @text: a query as typed so far
+ *
+ * While a term is being typed, its first letters ("s", "spi") are a bare
+ * word, which matches patient IDs, and usually none: the list would empty
+ * at each keystroke and come back at the next. This says when that is so:
+ * the last word of @text (no space after it) is the start of one or more
+ * field names and no patient ID in @table contains it.
+ *
+ * Returns: (transfer full) (nullable): those field names ("sex, spine_t,
+ *   spine_bmd"), or %NULL
+ */
+char *
+densito_query_pending_field (const char   *text,
+                             DensitoTable *table)
+{
+  const char *word;
+  gsize len;
+  g_autoptr(GString) names = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (DENSITO_IS_TABLE (table), NULL);
+
+  len = strlen (text);
+  if (len == 0 || g_ascii_isspace (text[len - 1]))
+    return NULL;
+  word = text + len;
+  while (word > text && !g_ascii_isspace (word[-1]))
+    word--;
+  len = strlen (word);
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalpha (word[i]) && word[i] != '_')
+      return NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_ascii_strncasecmp (keys[i].name, word, len) == 0)
+      {
+        if (names == NULL)
+          names = g_string_new (NULL);
+        else
+          g_string_append (names, ", ");
+        g_string_append (names, keys[i].name);
+      }
+  if (names == NULL)
+    return NULL;
+
+  for (guint r = 0; r < table->n_rows; r++)
+    if (strstr (table->id_buf + table->id_off[r], word) != NULL)
+      return NULL;
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+/**
  * densito_query_filter_dataset:
  * @rows: (out caller-allocates) (array): room for every row of the table
  *

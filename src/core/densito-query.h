@@ -34,6 +34,8 @@ gboolean      densito_query_matches_dataset (DensitoQuery      *query,
                                              DensitoDataset    *dataset,
                                              guint              row);
 gboolean      densito_query_uses_annotations (DensitoQuery     *query);
+char         *densito_query_pending_field    (const char       *text,
+                                              DensitoTable     *table);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DensitoQuery, densito_query_free)
 

@@ -209,6 +209,33 @@ test_sample (void)
   g_assert_null (find_label_with (GTK_WIDGET (window), "Term 2"));
   g_assert_cmpuint (densito_window_get_n_visible (window), ==, 48);
 
+  /* Typing a term letter by letter: its first letters match no ID, and
+   * the list stays as it was, with the names they begin, instead of
+   * emptying at each key. */
+  {
+    static const char *steps[] = { "s", "sp", "spi", "spine_", "spine_t" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+      {
+        GtkWidget *hint;
+
+        set_query (window, steps[i]);
+        g_assert_cmpuint (densito_window_get_n_visible (window), ==, 48);
+        hint = wait_for_label (GTK_WIDGET (window), "Go on typing a term:");
+        g_assert_true (gtk_widget_has_css_class (hint, "dim-label"));
+        g_assert_false (gtk_widget_has_css_class (hint, "error"));
+      }
+    set_query (window, "spine_t<=-2.5");
+    g_assert_cmpuint (densito_window_get_n_visible (window), <, 48);
+    g_assert_null (find_label_with (GTK_WIDGET (window), "Go on typing"));
+    /* an ID is an ID at once, and a word no field begins matches IDs */
+    set_query (window, "1000");
+    g_assert_cmpuint (densito_window_get_n_visible (window), ==, 10);
+    set_query (window, "xyz");
+    g_assert_cmpuint (densito_window_get_n_visible (window), ==, 0);
+    set_query (window, "");
+  }
+
   /* Select a patient with two scans and step through them. */
   set_query (window, "images>=2");
   g_assert_cmpuint (densito_window_get_n_visible (window), >, 0);
