@@ -116,6 +116,7 @@ struct _DensitoWindow
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
   GtkButton            *banner_button;
+  GtkButton            *banner_close;
   GtkStack             *stack;
   GtkLabel             *loading_label;
   GtkProgressBar       *progress_bar;
@@ -3261,6 +3262,7 @@ update_banner (DensitoWindow *self,
     }
   gtk_label_set_text (self->banner_label, text->str);
   gtk_widget_set_visible (GTK_WIDGET (self->banner_button), n > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_close), FALSE);
   if (n > 0)
     gtk_widget_add_css_class (gtk_widget_get_parent (GTK_WIDGET (self->banner_label)), "warning");
   else
@@ -3538,8 +3540,24 @@ open_done_cb (GObject      *source,
           return;
         }
       g_clear_object (&self->open_cancellable);
-      gtk_label_set_text (self->banner_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->banner_button), FALSE);
+      /* The dataset still shown stays reachable: its name, its problems
+       * button, and its own banner back when this one is dismissed. */
+      if (self->dataset != NULL)
+        {
+          g_autofree char *base = g_filename_display_basename (densito_dataset_get_path (self->dataset));
+          /* Translators: the reason the dataset could not be opened, then the name of the one still shown */
+          g_autofree char *text = g_strdup_printf (_("%s\nStill showing %s."), error->message, base);
+
+          gtk_label_set_text (self->banner_label, text);
+          gtk_widget_set_visible (GTK_WIDGET (self->banner_button),
+                                  densito_diagnostics_get_n (densito_dataset_get_diagnostics (self->dataset)) > 0);
+        }
+      else
+        {
+          gtk_label_set_text (self->banner_label, error->message);
+          gtk_widget_set_visible (GTK_WIDGET (self->banner_button), FALSE);
+        }
+      gtk_widget_set_visible (GTK_WIDGET (self->banner_close), TRUE);
       gtk_widget_add_css_class (gtk_widget_get_parent (GTK_WIDGET (self->banner_label)), "warning");
       gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
       gtk_stack_set_visible_child_name (self->stack, self->dataset ? "main" : "empty");
@@ -3551,6 +3569,21 @@ open_done_cb (GObject      *source,
 
   g_clear_object (&self->open_cancellable);
   set_dataset (self, dataset);
+}
+
+static void
+dismiss_open_error_action (GtkWidget  *widget,
+                           const char *name,
+                           GVariant   *param)
+{
+  DensitoWindow *self = DENSITO_WINDOW (widget);
+
+  g_clear_pointer (&self->last_error, g_free);
+  if (self->dataset != NULL)
+    update_banner (self, is_sample (densito_dataset_get_path (self->dataset)));
+  else
+    gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  write_state (self);
 }
 
 /**
@@ -4093,6 +4126,7 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, banner_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoWindow, banner_close);
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, loading_label);
   gtk_widget_class_bind_template_child (widget_class, DensitoWindow, progress_bar);
@@ -4142,6 +4176,7 @@ densito_window_class_init (DensitoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.previous-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.next-image", NULL, step_image_action);
   gtk_widget_class_install_action (widget_class, "win.show-problems", NULL, show_problems_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-open-error", NULL, dismiss_open_error_action);
   gtk_widget_class_install_property_action (widget_class, "win.autosave", "autosave");
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);

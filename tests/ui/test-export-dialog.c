@@ -70,23 +70,6 @@ not_running (gpointer data)
   return densito_export_dialog_get_state (data) != DENSITO_EXPORT_DIALOG_RUNNING;
 }
 
-/* The button that activates @action. */
-static GtkWidget *
-find_action_button (GtkWidget  *root,
-                    const char *action)
-{
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (c)), action) == 0)
-        return c;
-      if ((found = find_action_button (c, action)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The n-th switch (from 1) in the order the dialog shows them. */
 static GtkWidget *
 find_nth_switch (GtkWidget *root,
@@ -265,7 +248,7 @@ test_export (void)
   g_assert_false (exists (suggested));
   g_assert_nonnull (strstr (suggested, "densito-export-"));
   /* Nothing to open before the export: Open Folder's action is off. */
-  g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (dialog), "export.open-folder")));
+  g_assert_false (gtk_widget_get_sensitive (ui_find_action_button (GTK_WIDGET (dialog), "export.open-folder")));
   wait_frame (GTK_WIDGET (dialog));
   save_screenshot (GTK_WIDGET (dialog), "export-idle.png");
 
@@ -299,7 +282,7 @@ test_export (void)
   /* Open Folder shows the finished folder, not the .partial one. */
   {
     g_autoptr(GFile) file = g_file_new_for_path (target);
-    GtkWidget *open = find_action_button (GTK_WIDGET (dialog), "export.open-folder");
+    GtkWidget *open = ui_find_action_button (GTK_WIDGET (dialog), "export.open-folder");
 
     g_assert_nonnull (open);
     g_assert_true (gtk_widget_get_mapped (open));
@@ -530,7 +513,7 @@ test_target_not_empty (void)
   dialog = open_dialog ();
   g_assert_cmpstr (densito_export_dialog_get_summary_text (dialog), ==,
                    "No patients to export: the query matches none");
-  g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (dialog), "export.start")));
+  g_assert_false (gtk_widget_get_sensitive (ui_find_action_button (GTK_WIDGET (dialog), "export.start")));
   gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
   g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_IDLE);
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -745,7 +728,7 @@ save_mapping (DensitoExportDialog *dialog,
               const char          *path)
 {
   MappingWait wait = { dialog, g_strdup (densito_export_dialog_get_message (dialog)) };
-  GtkWidget *button = find_action_button (GTK_WIDGET (dialog), "export.save-mapping");
+  GtkWidget *button = ui_find_action_button (GTK_WIDGET (dialog), "export.save-mapping");
   GtkWidget *chooser;
 
   g_assert_nonnull (button);
@@ -814,7 +797,7 @@ test_anonymize (void)
   save_screenshot (GTK_WIDGET (dialog), "export-done-anonymised.png");
 
   /* The Save Mapping… button is shown and can act. */
-  mapping_button = find_action_button (GTK_WIDGET (dialog), "export.save-mapping");
+  mapping_button = ui_find_action_button (GTK_WIDGET (dialog), "export.save-mapping");
   g_assert_nonnull (mapping_button);
   g_assert_true (gtk_widget_get_mapped (mapping_button));
   g_assert_true (gtk_widget_is_sensitive (mapping_button));

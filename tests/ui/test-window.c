@@ -548,6 +548,28 @@ test_broken_dataset (void)
     gtk_window_destroy (GTK_WINDOW (problems));
   }
 
+  /* Opening a folder that is not a dataset fails; the dataset still shown
+   * keeps its problems button, and its banner comes back when the error
+   * is dismissed. */
+  {
+    g_autofree char *empty = g_build_filename (dir, "not-a-dataset", NULL);
+    GtkWidget *label;
+
+    g_assert_cmpint (g_mkdir (empty, 0755), ==, 0);
+    densito_window_open_path (window, empty);
+    label = wait_for_label (GTK_WIDGET (window), "Still showing");
+    g_assert_nonnull (label);
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "no CSV file"));
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui_find_action_button (GTK_WIDGET (window), "win.show-problems"))));
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui_find_action_button (GTK_WIDGET (window), "win.dismiss-open-error"))));
+    g_assert_cmpuint (densito_window_get_n_visible (window), ==, 1);
+    save_screenshot (GTK_WIDGET (window), "window-open-failed.png");
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.dismiss-open-error", NULL);
+    spin (100);
+    g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "2 problems found"));
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ui_find_action_button (GTK_WIDGET (window), "win.dismiss-open-error"))));
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
 }

@@ -84,3 +84,20 @@ ui_save_screenshot (GtkWidget  *widget,
   g_test_message ("screenshot: %s", path);
   return TRUE;
 }
+
+/* The first button under @root that activates @action. */
+GtkWidget *
+ui_find_action_button (GtkWidget  *root,
+                       const char *action)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (c)), action) == 0)
+        return c;
+      if ((found = ui_find_action_button (c, action)) != NULL)
+        return found;
+    }
+  return NULL;
+}

@@ -16,5 +16,7 @@ GtkWidget *ui_find_widget     (GtkWidget  *root,
                                gboolean    mapped_only);
 gboolean   ui_save_screenshot (GtkWidget  *widget,
                                const char *name);
+GtkWidget *ui_find_action_button (GtkWidget  *root,
+                                  const char *action);
 
 G_END_DECLS
