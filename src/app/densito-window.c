@@ -639,10 +639,12 @@ build_details (DensitoWindow *self,
     if (densito_table_get_field_column (table, DENSITO_FIELD_MENOPAUSE) < 0)
       meno = g_strdup (_("not in the table"));
     else if (menopause == NULL || *menopause == '\0' || g_strcmp0 (menopause, "0") == 0)
-      meno = g_strdup (_("none"));
+      /* a man's table row says 0: no row for it, rather than "none" */
+      meno = sex == DENSITO_SEX_MALE ? NULL : g_strdup (_("none"));
     else
       meno = g_strdup (menopause);
-    add_field (grid, _("Menopause"), meno, NULL);
+    if (meno != NULL)
+      add_field (grid, _("Menopause"), meno, NULL);
   }
 
   for (guint c = 0; c < densito_table_get_n_columns (table); c++)

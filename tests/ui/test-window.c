@@ -570,6 +570,12 @@ test_broken_dataset (void)
     g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ui_find_action_button (GTK_WIDGET (window), "win.dismiss-open-error"))));
   }
 
+  /* A woman's details say her menopause; a man's have no such row. */
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "Menopause"));
+  set_query (window, "10002");
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "Patient 10002"));
+  g_assert_null (find_label_with (GTK_WIDGET (window), "Menopause"));
+
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
 }
