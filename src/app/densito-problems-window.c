@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "densito-problem-list.h"
 #include "densito-problems-window.h"
@@ -17,6 +18,7 @@ struct _DensitoProblemsWindow
   GtkWindow      parent_instance;
   GtkColumnView *column_view;
   GtkLabel      *summary_label;
+  char          *folder;   /* the dataset's: files are named from it */
 };
 
 G_DEFINE_FINAL_TYPE (DensitoProblemsWindow, densito_problems_window, GTK_TYPE_WINDOW)
@@ -66,8 +68,17 @@ bind_cb (GtkSignalListItemFactory *factory,
   switch (field)
     {
     case FIELD_FILE:
-      gtk_label_set_text (label, d->file ? d->file : "");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), d->file);
+      {
+        DensitoProblemsWindow *self = DENSITO_PROBLEMS_WINDOW (gtk_widget_get_root (GTK_WIDGET (label)));
+        const char *shown = d->file ? d->file : "";
+        gsize n = self && self->folder ? strlen (self->folder) : 0;
+
+        /* osteo.csv, imge/10001-1.png; the whole path on hover */
+        if (n > 0 && strncmp (shown, self->folder, n) == 0 && shown[n] == G_DIR_SEPARATOR)
+          shown += n + 1;
+        gtk_label_set_text (label, shown);
+        gtk_widget_set_tooltip_text (GTK_WIDGET (label), d->file);
+      }
       break;
     case FIELD_LINE:
       text = d->row ? g_strdup_printf ("%u", d->row) : g_strdup ("");
@@ -89,9 +100,18 @@ bind_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+densito_problems_window_finalize (GObject *object)
+{
+  g_free (DENSITO_PROBLEMS_WINDOW (object)->folder);
+  G_OBJECT_CLASS (densito_problems_window_parent_class)->finalize (object);
+}
+
+static void
 densito_problems_window_class_init (DensitoProblemsWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = densito_problems_window_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/densito/Densito/densito-problems-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DensitoProblemsWindow, column_view);
@@ -118,9 +138,14 @@ densito_problems_window_init (DensitoProblemsWindow *self)
     }
 }
 
+/**
+ * densito_problems_window_new:
+ * @folder: (nullable): the dataset's folder, from which the files are named
+ */
 GtkWidget *
 densito_problems_window_new (GtkWindow          *parent,
-                             DensitoDiagnostics *diagnostics)
+                             DensitoDiagnostics *diagnostics,
+                             const char         *folder)
 {
   DensitoProblemsWindow *self;
   g_autoptr(DensitoProblemList) list = NULL;
@@ -131,6 +156,7 @@ densito_problems_window_new (GtkWindow          *parent,
   g_return_val_if_fail (DENSITO_IS_DIAGNOSTICS (diagnostics), NULL);
 
   self = g_object_new (DENSITO_TYPE_PROBLEMS_WINDOW, "transient-for", parent, "modal", TRUE, NULL);
+  self->folder = folder ? g_strdup (folder) : NULL;
   list = densito_problem_list_new (diagnostics);
   selection = gtk_no_selection_new (G_LIST_MODEL (g_steal_pointer (&list)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));

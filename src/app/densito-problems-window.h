@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DensitoProblemsWindow, densito_problems_window, DENSITO, PROBLEMS_WINDOW, GtkWindow)
 
 GtkWidget *densito_problems_window_new (GtkWindow          *parent,
-                                        DensitoDiagnostics *diagnostics);
+                                        DensitoDiagnostics *diagnostics,
+                                        const char         *folder);
 
 G_END_DECLS

@@ -3928,7 +3928,12 @@ show_problems_action (GtkWidget  *widget,
 
   if (self->dataset == NULL)
     return;
-  window = densito_problems_window_new (GTK_WINDOW (self), densito_dataset_get_diagnostics (self->dataset));
+  {
+    const char *path = densito_dataset_get_path (self->dataset);
+    g_autofree char *folder = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_strdup (path) : g_path_get_dirname (path);
+
+    window = densito_problems_window_new (GTK_WINDOW (self), densito_dataset_get_diagnostics (self->dataset), folder);
+  }
   gtk_window_present (GTK_WINDOW (window));
 }
 

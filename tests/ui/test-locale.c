@@ -568,7 +568,7 @@ test_window (void)
     const char *names[2] = { "export", "problems" };
 
     dialogs[0] = densito_export_dialog_new (GTK_WINDOW (window), dataset, "sex=F class=osteoporosis");
-    dialogs[1] = densito_problems_window_new (GTK_WINDOW (window), densito_dataset_get_diagnostics (dataset));
+    dialogs[1] = densito_problems_window_new (GTK_WINDOW (window), densito_dataset_get_diagnostics (dataset), NULL);
     for (guint i = 0; i < G_N_ELEMENTS (dialogs); i++)
       {
         g_autofree char *name = g_strdup_printf ("%s-%s.png", names[i], tag ? tag : "locale");
@@ -633,7 +633,7 @@ test_names (void)
     guint n_before = n_controls;
 
     dialogs[0] = densito_export_dialog_new (GTK_WINDOW (window), dataset, "sex=F");
-    dialogs[1] = densito_problems_window_new (GTK_WINDOW (window), densito_dataset_get_diagnostics (dataset));
+    dialogs[1] = densito_problems_window_new (GTK_WINDOW (window), densito_dataset_get_diagnostics (dataset), NULL);
     for (guint i = 0; i < G_N_ELEMENTS (dialogs); i++)
       {
         gtk_window_present (GTK_WINDOW (dialogs[i]));

@@ -544,6 +544,13 @@ test_broken_dataset (void)
     g_assert_nonnull (wait_for_label (problems, "“-1.x” is not a number"));
     g_assert_nonnull (wait_for_label (problems, "HIP_TSCORE"));
     g_assert_nonnull (wait_for_label (problems, "IEND"));
+    /* files named from the dataset's folder, the whole path on hover */
+    {
+      GtkWidget *file = wait_for_label (problems, "10001-1.png");
+
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (file)), ==, "imge/10001-1.png");
+      g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (file), dir));
+    }
     save_screenshot (problems, "problems.png");
     gtk_window_destroy (GTK_WINDOW (problems));
   }
