@@ -787,6 +787,34 @@ test_export_inside_dataset (void)
   g_assert_cmpstr (densito_table_get_path (densito_dataset_get_table (again)), ==, table);
   g_assert_cmpstr (densito_table_get_id (densito_dataset_get_table (again), 0), ==, "10000");
   g_assert_cmpstr (densito_image_index_get_directory (densito_dataset_get_images (again)), ==, imge);
+  g_clear_object (&again);
+
+  /* nor does one left half-written by a killed export, with more rows */
+  {
+    g_autofree char *partial = g_build_filename (dir, "b.partial", NULL);
+    g_autofree char *rows = g_strdup ("ID,SEX\n1,F\n2,F\n3,F\n4,F\n5,F\n6,F\n");
+
+    g_free (test_write_file (partial, "patients.csv", rows, -1));
+    g_free (test_write_file (partial, DENSITO_EXPORT_MARKER, "", -1));
+    again = open_dataset (dir);
+    g_assert_cmpstr (densito_table_get_path (densito_dataset_get_table (again)), ==, table);
+    g_clear_object (&again);
+    test_remove_tree (partial);
+  }
+
+  /* but a folder that holds nothing but an export opens it */
+  {
+    g_autofree char *only = g_build_filename (dir, "only", NULL);
+    g_autofree char *moved = g_build_filename (only, "study1", NULL);
+    g_autofree char *expected = g_build_filename (moved, "patients.csv", NULL);
+    g_autofree char *expected_images = g_build_filename (moved, "images", NULL);
+
+    g_assert_cmpint (g_mkdir (only, 0755), ==, 0);
+    g_assert_cmpint (g_rename (target, moved), ==, 0);
+    again = open_dataset (only);
+    g_assert_cmpstr (densito_table_get_path (densito_dataset_get_table (again)), ==, expected);
+    g_assert_cmpstr (densito_image_index_get_directory (densito_dataset_get_images (again)), ==, expected_images);
+  }
   test_remove_tree (dir);
 }
 

@@ -566,8 +566,9 @@ build_details (DensitoWindow *self,
       double bmd_value = densito_table_get_number (table, row, sites[i].bmd);
       const char *bmd_raw = densito_table_get_unreadable (table, row, sites[i].bmd);
       const char *t_raw = densito_table_get_unreadable (table, row, sites[i].t);
-      g_autofree char *bmd = bmd_raw ? g_strdup_printf ("“%s”", bmd_raw) : format_number (bmd_value, 3, NULL);
-      g_autofree char *t = t_raw ? g_strdup_printf ("“%s”", t_raw)
+      /* Translators: a table cell's text as written, in quotation marks */
+      g_autofree char *bmd = bmd_raw ? g_strdup_printf (_("“%s”"), bmd_raw) : format_number (bmd_value, 3, NULL);
+      g_autofree char *t = t_raw ? g_strdup_printf (_("“%s”"), t_raw)
                                  : densito_format_tscore (densito_table_get_number (table, row, sites[i].t));
       const char *date = cell (table, row, sites[i].date, buf);
       gboolean measured = klass != DENSITO_CLASS_MISSING || isfinite (bmd_value);
@@ -2590,6 +2591,20 @@ set_up_columns (DensitoWindow *self)
           if (width + 16 + 14 > gtk_column_view_column_get_fixed_width (column))
             gtk_column_view_column_set_fixed_width (column, width + 16 + 14);
         }
+      /* The class column fits its longest text in this language, a class
+       * in parentheses (T-score categories do not apply). */
+      if (i == COLUMN_CLASS)
+        for (DensitoClass k = DENSITO_CLASS_NORMAL; k <= DENSITO_CLASS_OSTEOPOROSIS; k++)
+          {
+            g_autofree char *text = g_strdup_printf (_("(%s)"), densito_class_display_name (k));
+            g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view), text);
+            int width = 0;
+
+            /* (a cell's padding: 6 px each side) */
+            pango_layout_get_pixel_size (layout, &width, NULL);
+            if (width + 13 > gtk_column_view_column_get_fixed_width (column))
+              gtk_column_view_column_set_fixed_width (column, width + 13);
+          }
     }
 }
 
@@ -2684,6 +2699,10 @@ step_patient_key_cb (GtkEventControllerKey *controller,
 
   /* not from a popover's list or entry over the scan */
   if (focus == NULL || (focus != widget && !(GTK_IS_SEARCH_ENTRY (widget) && gtk_widget_is_ancestor (focus, widget))))
+    return FALSE;
+  /* a selected ROI takes the arrows (GTK 4.8 asks this controller before
+   * the scan's own, which was added first) */
+  if (DENSITO_IS_SCAN_VIEW (widget) && densito_scan_view_get_selected (DENSITO_SCAN_VIEW (widget)) >= 0)
     return FALSE;
   if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
     delta = -1;
@@ -3082,14 +3101,14 @@ apply_query (DensitoWindow *self)
       /* Keep the last good list; say what is wrong where the user looks. */
       self->last_error = g_strdup (error->message);
       gtk_label_set_text (self->query_error_label, error->message);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->query_error_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->query_error_label), "error");
       gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), TRUE);
       gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
       write_state (self);
       return;
     }
   gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->query_error_label), "dim-label");
-  gtk_widget_add_css_class (GTK_WIDGET (self->query_error_label), "error");
 
   /* "s", "sp", "spi" on the way to "spine_t<=-2.5": the list stays as it
    * was, with the names the word begins, instead of emptying (no ID has
@@ -3537,6 +3556,9 @@ open_done_cb (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_clear_object (&self->open_cancellable);
+          /* back to the dataset shown before, with its banner */
+          if (self->dataset != NULL)
+            update_banner (self, is_sample (densito_dataset_get_path (self->dataset)));
           gtk_stack_set_visible_child_name (self->stack, self->dataset ? "main" : "empty");
           write_state (self);
           return;
@@ -4514,7 +4536,7 @@ densito_window_init (DensitoWindow *self)
     gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
     g_signal_connect (keys, "key-pressed", G_CALLBACK (step_patient_key_cb), self);
     gtk_widget_add_controller (GTK_WIDGET (self->search_entry), keys);
-    /* after the scan's own keys, which move a selected ROI */
+    /* on the scan: only when no ROI is selected (which they move) */
     keys = gtk_event_controller_key_new ();
     g_signal_connect (keys, "key-pressed", G_CALLBACK (step_patient_key_cb), self);
     gtk_widget_add_controller (GTK_WIDGET (self->scan_view), keys);

@@ -644,6 +644,8 @@ cmd_export (int    argc,
                           : _("export takes one PATH"));
   if (to == NULL || to[0] == '\0')
     return fail (_("export needs --to DIR, a new or empty folder"));
+  if (mapping != NULL && mapping[0] == '\0')
+    return fail (_("--mapping needs a FILE name"));
   if (mapping != NULL && !anonymize)
     return fail (_("--mapping is only for --anonymize"));
   if (coco && (no_images || no_annotations))

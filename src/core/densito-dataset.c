@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "densito-dataset.h"
+#include "densito-export.h"
 
 #define IMAGE_DIR_MAX_DEPTH 2
 #define TABLE_MAX_DEPTH 1
@@ -83,20 +84,24 @@ has_suffix_nocase (const char *name,
   return n > s && g_ascii_strcasecmp (name + n - s, suffix) == 0;
 }
 
-/* A Densito export made inside a dataset folder is a dataset of its own:
- * the search for the table and the images does not go into it. */
+/* A Densito export made inside a dataset folder (or one being written,
+ * or left by a killed export) is a dataset of its own: the search for
+ * the table and the images goes into it only when nothing else is found. */
 static gboolean
 is_export_folder (const char *path)
 {
   g_autofree char *manifest = g_build_filename (path, "manifest.json", NULL);
   g_autofree char *table = g_build_filename (path, "patients.csv", NULL);
+  g_autofree char *marker = g_build_filename (path, DENSITO_EXPORT_MARKER, NULL);
 
-  return g_file_test (manifest, G_FILE_TEST_IS_REGULAR) && g_file_test (table, G_FILE_TEST_IS_REGULAR);
+  return (g_file_test (manifest, G_FILE_TEST_IS_REGULAR) && g_file_test (table, G_FILE_TEST_IS_REGULAR)) ||
+         g_file_test (marker, G_FILE_TEST_EXISTS);
 }
 
 static void
 collect_csv (const char *directory,
              guint       depth,
+             gboolean    skip_exports,
              GPtrArray  *out)
 {
   g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
@@ -121,8 +126,8 @@ collect_csv (const char *directory,
        * folder one level down holds thousands of files. */
       else if (depth < TABLE_MAX_DEPTH && !densito_is_image_name (name) &&
                !has_suffix_nocase (name, ".json") && g_file_test (path, G_FILE_TEST_IS_DIR) &&
-               !is_export_folder (path))
-        collect_csv (path, depth + 1, out);
+               !(skip_exports && is_export_folder (path)))
+        collect_csv (path, depth + 1, skip_exports, out);
     }
 }
 
@@ -137,8 +142,9 @@ compare_strings (gconstpointer a,
  * densito_dataset_find_table:
  *
  * Finds the patient table in a dataset folder: a `.csv` file (in the
- * folder or one level down, not in a Densito export there) whose header
- * names an ID column; when there are several, the one with the most rows.
+ * folder or one level down; in a Densito export there only when there is
+ * no other) whose header names an ID column; when there are several, the
+ * one with the most rows.
  *
  * Returns: (transfer full): the path, or %NULL with @error set
  */
@@ -152,25 +158,31 @@ densito_dataset_find_table (const char  *directory,
   char *best = NULL;
   guint64 best_lines = 0;
 
-  collect_csv (directory, 0, candidates);
-  g_ptr_array_sort (candidates, compare_strings);
-
-  for (guint i = 0; i < candidates->len; i++)
+  /* Exports in the folder only when there is nothing else. */
+  for (int pass = 0; pass < 2 && best == NULL; pass++)
     {
-      const char *path = g_ptr_array_index (candidates, i);
-      g_autofree char *base = g_path_get_basename (path);
-      gboolean has_id = FALSE;
-      guint64 lines = 0;
+      g_ptr_array_set_size (candidates, 0);
+      g_string_truncate (looked, 0);
+      collect_csv (directory, 0, pass == 0, candidates);
+      g_ptr_array_sort (candidates, compare_strings);
 
-      if (!densito_table_probe (path, &has_id, candidates->len > 1 ? &lines : NULL, NULL) || !has_id)
+      for (guint i = 0; i < candidates->len; i++)
         {
-          g_string_append_printf (looked, "%s%s", looked->len ? ", " : "", base);
-          continue;
-        }
-      if (best == NULL || lines > best_lines)
-        {
-          best = (char *)path;
-          best_lines = lines;
+          const char *path = g_ptr_array_index (candidates, i);
+          g_autofree char *base = g_path_get_basename (path);
+          gboolean has_id = FALSE;
+          guint64 lines = 0;
+
+          if (!densito_table_probe (path, &has_id, candidates->len > 1 ? &lines : NULL, NULL) || !has_id)
+            {
+              g_string_append_printf (looked, "%s%s", looked->len ? ", " : "", base);
+              continue;
+            }
+          if (best == NULL || lines > best_lines)
+            {
+              best = (char *)path;
+              best_lines = lines;
+            }
         }
     }
 
@@ -192,6 +204,7 @@ densito_dataset_find_table (const char  *directory,
 static void
 count_images (const char  *directory,
               guint        depth,
+              gboolean     skip_exports,
               char       **best,
               guint       *best_count,
               guint       *best_depth)
@@ -215,7 +228,7 @@ count_images (const char  *directory,
                !has_suffix_nocase (name, ".csv"))
         {
           g_autofree char *path = g_build_filename (directory, name, NULL);
-          if (g_file_test (path, G_FILE_TEST_IS_DIR) && !is_export_folder (path))
+          if (g_file_test (path, G_FILE_TEST_IS_DIR) && !(skip_exports && is_export_folder (path)))
             g_ptr_array_add (subdirs, g_steal_pointer (&path));
         }
     }
@@ -232,15 +245,16 @@ count_images (const char  *directory,
 
   g_ptr_array_sort (subdirs, compare_strings);
   for (guint i = 0; i < subdirs->len; i++)
-    count_images (g_ptr_array_index (subdirs, i), depth + 1, best, best_count, best_depth);
+    count_images (g_ptr_array_index (subdirs, i), depth + 1, skip_exports, best, best_count, best_depth);
 }
 
 /**
  * densito_dataset_find_image_dir:
  *
  * Returns: (transfer full) (nullable): the folder at most two levels
- * below @directory (or @directory itself), not inside a Densito export
- * there, with the most PNG and JPEG files, or %NULL when there are none
+ * below @directory (or @directory itself), inside a Densito export there
+ * only when there is no other, with the most PNG and JPEG files, or %NULL
+ * when there are none
  */
 char *
 densito_dataset_find_image_dir (const char *directory)
@@ -249,7 +263,9 @@ densito_dataset_find_image_dir (const char *directory)
   guint best_count = 0;
   guint best_depth = G_MAXUINT;
 
-  count_images (directory, 0, &best, &best_count, &best_depth);
+  count_images (directory, 0, TRUE, &best, &best_count, &best_depth);
+  if (best == NULL)
+    count_images (directory, 0, FALSE, &best, &best_count, &best_depth);
   return best;
 }
 

@@ -1495,10 +1495,10 @@ move_into (const char  *partial,
           return FALSE;
         }
     }
-  if (g_unlink (marker) != 0)
-    return set_io_error (error, errno, _("Could not remove %s"), marker);
-  if (g_rmdir (partial) != 0)
-    return set_io_error (error, errno, _("Could not remove %s"), partial);
+  /* The export is in place: a .partial left behind (the next export
+   * removes it) is not worth calling it failed. */
+  if (g_unlink (marker) != 0 || g_rmdir (partial) != 0)
+    g_warning ("Could not remove %s: %s", partial, g_strerror (errno));
   fsync_folder (target);
   return TRUE;
 }

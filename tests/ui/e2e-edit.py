@@ -212,6 +212,20 @@ try:
           abs(after2[1] - before2[1]) <= 1, f"moved {dx2:.3f}, {after2[1] - before2[1]:.3f}")
     shot("e2e-edit-zoom2.png")
 
+    # Down and Up move the selected box (they step patients only when no
+    # ROI is selected).
+    s = state()
+    y0, pid = neck(s)["cy"], s["selected"]
+    xdo("key", "--window", wid, "Down", "Down")
+    s = wait_for(lambda s: abs(neck(s)["cy"] - y0 - 2) < 1e-6, timeout=5)
+    check("Down moves the selected ROI, not to another patient",
+          s and abs(neck(s)["cy"] - y0 - 2) < 1e-6 and s["selected"] == pid,
+          str(s and (neck(s)["cy"] - y0, s["selected"])))
+    xdo("key", "--window", wid, "Up", "Up")
+    s = wait_for(lambda s: abs(neck(s)["cy"] - y0) < 1e-6, timeout=5)
+    check("Up moves it back", s and abs(neck(s)["cy"] - y0) < 1e-6 and s["selected"] == pid,
+          str(s and (neck(s)["cy"] - y0, s["selected"])))
+
     # Rotate with ] five times (the neck box is selected after the drag).
     s = state()
     a0 = neck(s)["angle"]

@@ -225,6 +225,14 @@ test_sample (void)
         g_assert_true (gtk_widget_has_css_class (hint, "dim-label"));
         g_assert_false (gtk_widget_has_css_class (hint, "error"));
       }
+    /* an error after the hint looks like an error again */
+    set_query (window, "spine_t<=x");
+    {
+      GtkWidget *error_line = wait_for_label (GTK_WIDGET (window), "Term 1");
+
+      g_assert_true (gtk_widget_has_css_class (error_line, "error"));
+      g_assert_false (gtk_widget_has_css_class (error_line, "dim-label"));
+    }
     set_query (window, "spine_t<=-2.5");
     g_assert_cmpuint (densito_window_get_n_visible (window), <, 48);
     g_assert_null (find_label_with (GTK_WIDGET (window), "Go on typing"));
@@ -416,7 +424,8 @@ test_list_cells (void)
     g_assert_nonnull (gtk_widget_get_tooltip_text (class_cell));
     g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (class_cell), "menopause"));
   }
-  /* the same cell, rebound to a patient they apply to, loses both */
+  /* a class cell showing a patient they apply to (a cell rebound from
+   * the one above, as GTK reuses them) has neither */
   set_query (window, "10001");
   {
     GtkWidget *class_cell = wait_for_label (GTK_WIDGET (window), "Osteoporosis");
@@ -2578,6 +2587,21 @@ test_cancel_open (void)
   spin (300);
   g_assert_false (densito_window_is_loading (window));
   g_assert_cmpstr (densito_dataset_get_path (densito_window_get_dataset (window)), ==, a);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* A cancelled load gives the shown dataset its banner back. */
+  window = open_window (g_getenv ("DENSITO_SAMPLE"));
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "bundled synthetic sample"));
+  densito_window_open_path (window, b);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-open", NULL));
+  wait_until (not_loading, window, 5000);
+  spin (300);
+  g_assert_nonnull (wait_for_label (GTK_WIDGET (window), "bundled synthetic sample"));
+  {
+    GtkWidget *revealer = find_widget (GTK_WIDGET (window), GTK_TYPE_REVEALER, NULL);
+
+    g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   test_remove_tree (dir);
