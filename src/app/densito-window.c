@@ -2486,20 +2486,11 @@ fill_cell (GtkListItem *item)
     }
   else if (column == COLUMN_CLASS)
     {
-      gboolean not_applicable = densito_patient_get_class_not_applicable (patient);
-
-      /* Dimmed, and why on hover; only the few such cells get a tooltip. */
-      densito_cell_set_style (DENSITO_CELL (label), not_applicable ? "who-not-applicable" : NULL, FALSE);
-      if (not_applicable)
-        {
-          DensitoReason reason;
-          DensitoTable *table = densito_dataset_get_table (densito_patient_get_dataset (patient));
-
-          densito_table_get_applicability (table, densito_patient_get_row (patient), &reason);
-          gtk_widget_set_tooltip_text (label, densito_reason_message (reason));
-        }
-      else if (gtk_widget_get_has_tooltip (label))
-        gtk_widget_set_tooltip_text (label, NULL);
+      /* Dimmed; the card says why. (A tooltip per such cell, one row in
+       * eight, cost 3-4 ms a refilter.) */
+      densito_cell_set_style (DENSITO_CELL (label),
+                              densito_patient_get_class_not_applicable (patient) ? "who-not-applicable" : NULL,
+                              FALSE);
     }
   else if (column == COLUMN_LABEL)
     {
