@@ -164,6 +164,7 @@ struct _DensitoWindow
   FrameWait             show_wait;    /* for the frame after a refilter (see show_after_frame) */
   int                   show_pending; /* the table row to show then, or -1 */
   guint                 slice_source;  /* the next step of growing it */
+  guint                 empty_search_source;  /* an emptied search, applied a moment later */
   char                 *dataset_path;
 
   GCancellable         *open_cancellable;
@@ -2919,6 +2920,7 @@ static void
 stop_growing (DensitoWindow *self)
 {
   g_clear_handle_id (&self->slice_source, g_source_remove);
+  g_clear_handle_id (&self->empty_search_source, g_source_remove);
   frame_wait_stop (&self->slice_wait);
 }
 
@@ -3141,12 +3143,42 @@ apply_query (DensitoWindow *self)
 }
 
 static void
+search_now (DensitoWindow *self)
+{
+  if (!self->updating_filters)
+    sync_filters_from_text (self, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  apply_query (self);
+}
+
+static gboolean
+empty_search_cb (gpointer data)
+{
+  DensitoWindow *self = data;
+
+  self->empty_search_source = 0;
+  /* Text came in meanwhile: its own search-changed applies it. */
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) == '\0')
+    search_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Typing over a selection, or pasting over the whole text, deletes it
+ * first: GtkSearchEntry reports that empty text at once, then the new
+ * text in a moment. Applied at once, the empty text refiltered the list
+ * to every patient and back within one keystroke (two refilters, the first
+ * to the full list); so the empty text waits for that moment, before the
+ * next frame, and is applied only if it is still empty. */
+static void
 search_changed_cb (GtkSearchEntry *entry,
                    DensitoWindow  *self)
 {
-  if (!self->updating_filters)
-    sync_filters_from_text (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
-  apply_query (self);
+  g_clear_handle_id (&self->empty_search_source, g_source_remove);
+  if (*gtk_editable_get_text (GTK_EDITABLE (entry)) == '\0')
+    {
+      self->empty_search_source = g_idle_add_full (G_PRIORITY_DEFAULT, empty_search_cb, self, NULL);
+      return;
+    }
+  search_now (self);
 }
 
 static void
