@@ -133,6 +133,16 @@ set_query (DensitoWindow *window,
 }
 
 static void
+note_most_items (guint      *most,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 GListModel *model)
+{
+  *most = MAX (*most, g_list_model_get_n_items (model));
+}
+
+static void
 test_sample (void)
 {
   const char *sample = g_getenv ("DENSITO_SAMPLE");
@@ -242,6 +252,29 @@ test_sample (void)
     set_query (window, "xyz");
     g_assert_cmpuint (densito_window_get_n_visible (window), ==, 0);
     set_query (window, "");
+  }
+
+  /* A paste over the whole text deletes it first: the list does not pass
+   * through every patient on its way to the pasted query. */
+  {
+    GtkWidget *entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL);
+    GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+    GListModel *patients = densito_list_selection_get_model (DENSITO_LIST_SELECTION (gtk_column_view_get_model (cv)));
+    guint most = 0;
+    gulong id;
+
+    set_query (window, "sex=M");
+    id = g_signal_connect_swapped (patients, "items-changed", G_CALLBACK (note_most_items), &most);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "10001");
+    spin (300);
+    g_signal_handler_disconnect (patients, id);
+    g_assert_cmpstr (densito_window_get_query_text (window), ==, "10001");
+    g_assert_cmpuint (densito_window_get_n_visible (window), ==, 1);
+    g_assert_cmpuint (most, ==, 1);
+    /* an entry really emptied is applied */
+    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+    spin (300);
+    g_assert_cmpuint (densito_window_get_n_visible (window), ==, 48);
   }
 
   /* Select a patient with two scans and step through them. */
