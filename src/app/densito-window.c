@@ -510,31 +510,6 @@ build_class_card (DensitoWindow *self,
   gtk_box_append (self->details_box, card);
 }
 
-/* The widest of @texts in @label's font, bold (the values of a site in
- * osteoporosis are). */
-static int
-widest_bold (GtkWidget          *label,
-             const char * const *texts,
-             guint               n)
-{
-  PangoAttrList *attrs = pango_attr_list_new ();
-  int widest = 0;
-
-  pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (label, texts[i]);
-      int width = 0;
-
-      pango_layout_set_attributes (layout, attrs);
-      pango_layout_get_pixel_size (layout, &width, NULL);
-      widest = MAX (widest, width);
-    }
-  pango_attr_list_unref (attrs);
-  return widest;
-}
-
 static void
 build_details (DensitoWindow *self,
                guint          row)
@@ -611,26 +586,6 @@ build_details (DensitoWindow *self,
 
           gtk_label_set_xalign (GTK_LABEL (v), c >= 2 && c <= 3 ? 1.0f : 0.0f);
           gtk_label_set_selectable (GTK_LABEL (v), c > 0);
-          /* The T and class columns are as wide as their widest text
-           * could be, so that the pane does not widen (and the scan
-           * shrink) for a patient with a longer one, as a bold
-           * "Osteoporosis" and its bold T-score. */
-          if (c == 3)
-            {
-              g_autofree char *t_widest = densito_format_tscore (-8.8);
-              const char *texts[] = { t_widest };
-
-              gtk_widget_set_size_request (v, widest_bold (v, texts, G_N_ELEMENTS (texts)), -1);
-            }
-          else if (c == 4)
-            {
-              const char *texts[] = {
-                densito_class_display_name (DENSITO_CLASS_NORMAL), densito_class_display_name (DENSITO_CLASS_OSTEOPENIA),
-                densito_class_display_name (DENSITO_CLASS_OSTEOPOROSIS), _("not measured"), _("unreadable"),
-              };
-
-              gtk_widget_set_size_request (v, widest_bold (v, texts, G_N_ELEMENTS (texts)), -1);
-            }
           if (c >= 2 && c <= 3)
             gtk_widget_add_css_class (v, "numeric");
           if ((c == 2 && bmd_raw) || (c >= 3 && t_raw))
