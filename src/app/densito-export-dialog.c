@@ -27,6 +27,7 @@ struct _DensitoExportDialog
   GtkWidget                *options_box;
   GtkLabel                 *query_label;
   GtkWidget                *folder_button;
+  GtkLabel                 *folder_title;
   GtkLabel                 *folder_subtitle;
   GtkListBoxRow            *folder_row;
   GtkSwitch                *images_switch;
@@ -183,6 +184,9 @@ set_target (DensitoExportDialog *self,
   display = self->target ? g_filename_display_name (self->target) : g_strdup ("");
   gtk_label_set_text (self->folder_subtitle, display);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->folder_subtitle), display);
+  /* an empty folder chosen in the chooser is written into, not made */
+  gtk_label_set_text (self->folder_title, self->target && g_file_test (self->target, G_FILE_TEST_IS_DIR)
+                                          ? _("Empty Folder") : _("New Folder"));
   update_sensitivity (self);
 }
 
@@ -868,6 +872,7 @@ densito_export_dialog_class_init (DensitoExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, options_box);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, query_label);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, folder_button);
+  gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, folder_title);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, folder_subtitle);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, folder_row);
   gtk_widget_class_bind_template_child (widget_class, DensitoExportDialog, images_switch);

@@ -555,6 +555,12 @@ test_empty_folder_unreadable (void)
   window = open_window (data);
   dialog = open_dialog ();
   densito_export_dialog_set_target (dialog, target);
+  /* the row says what will happen to it */
+  {
+    GtkWidget *title = ui_find_label (GTK_WIDGET (dialog), "Empty Folder");
+
+    g_assert_nonnull (title);
+  }
   gtk_widget_activate_action (GTK_WIDGET (dialog), "export.start", NULL);
   wait_until (not_running, dialog, 20000);
   g_assert_cmpint (densito_export_dialog_get_state (dialog), ==, DENSITO_EXPORT_DIALOG_DONE);

@@ -101,3 +101,20 @@ ui_find_action_button (GtkWidget  *root,
     }
   return NULL;
 }
+
+/* The first label under @root whose text is @text. */
+GtkWidget *
+ui_find_label (GtkWidget  *root,
+               const char *text)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (c) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (c)), text) == 0)
+        return c;
+      if ((found = ui_find_label (c, text)) != NULL)
+        return found;
+    }
+  return NULL;
+}

@@ -18,5 +18,7 @@ gboolean   ui_save_screenshot (GtkWidget  *widget,
                                const char *name);
 GtkWidget *ui_find_action_button (GtkWidget  *root,
                                   const char *action);
+GtkWidget *ui_find_label         (GtkWidget  *root,
+                                  const char *text);
 
 G_END_DECLS
