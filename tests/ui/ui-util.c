@@ -85,21 +85,47 @@ ui_save_screenshot (GtkWidget  *widget,
   return TRUE;
 }
 
-/* The first button under @root that activates @action. */
-GtkWidget *
-ui_find_action_button (GtkWidget  *root,
-                       const char *action)
+typedef gboolean (*Match) (GtkWidget     *widget,
+                           gconstpointer  data);
+
+/* The first widget under @root (depth first) that @match accepts. */
+static GtkWidget *
+find_matching (GtkWidget     *root,
+               Match          match,
+               gconstpointer  data)
 {
   for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
     {
       GtkWidget *found;
 
-      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (c)), action) == 0)
+      if (match (c, data))
         return c;
-      if ((found = ui_find_action_button (c, action)) != NULL)
+      if ((found = find_matching (c, match, data)) != NULL)
         return found;
     }
   return NULL;
+}
+
+static gboolean
+activates (GtkWidget     *widget,
+           gconstpointer  action)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+static gboolean
+says (GtkWidget     *widget,
+      gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+/* The first button under @root that activates @action. */
+GtkWidget *
+ui_find_action_button (GtkWidget  *root,
+                       const char *action)
+{
+  return find_matching (root, activates, action);
 }
 
 /* The first label under @root whose text is @text. */
@@ -107,14 +133,5 @@ GtkWidget *
 ui_find_label (GtkWidget  *root,
                const char *text)
 {
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LABEL (c) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (c)), text) == 0)
-        return c;
-      if ((found = ui_find_label (c, text)) != NULL)
-        return found;
-    }
-  return NULL;
+  return find_matching (root, says, text);
 }
