@@ -664,6 +664,19 @@ test_target_exists (void)
   g_assert_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_TARGET_EXISTS);
   g_clear_error (&error);
 
+  /* a query that matches nobody: refused, nothing made */
+  {
+    g_autoptr(DensitoQuery) nobody = densito_query_parse ("spine_t<-20", NULL);
+    g_autofree char *none = g_build_filename (tmp, "none", NULL);
+
+    result = densito_export (src, nobody, none, DENSITO_EXPORT_DEFAULT, NULL, NULL, NULL, &error);
+    g_assert_null (result);
+    g_assert_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_NO_PATIENTS);
+    g_clear_error (&error);
+    g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
+    g_assert_false (exists (tmp, "none.partial"));
+  }
+
   /* an empty folder is fine */
   g_mkdir (empty, 0755);
   result = export_ok (src, "", empty, DENSITO_EXPORT_NO_IMAGES);

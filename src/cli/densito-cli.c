@@ -692,17 +692,6 @@ cmd_export (int    argc,
   if (copy)
     flags |= DENSITO_EXPORT_COPY;
 
-  {
-    DensitoExportSummary planned;
-
-    densito_export_summarize (dataset, query, flags, &planned);
-    if (planned.patients == 0)
-      {
-        g_printerr (_("densito: no patients match “%s”; nothing was exported\n"), where ? where : "");
-        return EXIT_DIAGNOSTICS;
-      }
-  }
-
   /* In a worker, so that Ctrl+C cancels it cleanly. */
   loop = g_main_loop_new (NULL, FALSE);
   cancellable = g_cancellable_new ();

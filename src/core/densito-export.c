@@ -1542,6 +1542,7 @@ export_plan (DensitoDataset             *dataset,
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (job_free);
   g_autoptr(GHashTable) image_jobs = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) sidecar_rels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) unreadable = g_ptr_array_new_with_free_func (g_free);   /* sidecars left out */
   g_autoptr(GCancellable) own_cancellable = NULL;
   g_autofree char *abs_target = NULL;
   g_autofree char *partial = NULL;
@@ -1573,6 +1574,13 @@ export_plan (DensitoDataset             *dataset,
     return NULL;
 
   plan = plan_new (dataset, query, flags);
+  /* An empty export is refused for every caller, before anything is made. */
+  if (plan->summary.patients == 0)
+    {
+      g_set_error (error, DENSITO_EXPORT_ERROR, DENSITO_EXPORT_ERROR_NO_PATIENTS,
+                   _("no patients match “%s”; nothing was exported"), query ? densito_query_get_text (query) : "");
+      return NULL;
+    }
 
   marker_fd = make_partial (partial, with_images, error);
   if (marker_fd < 0)
@@ -1663,13 +1671,14 @@ export_plan (DensitoDataset             *dataset,
         if (job->kind != JOB_SIDECAR)
           continue;
         if (job->left_out)
-          plan->sidecars_unreadable++;
+          g_ptr_array_add (unreadable, g_strdup (job->src));
         else
           {
             n_sidecars++;
             n_rois += densito_sidecar_get_n_rois (job->image->sidecar);
           }
       }
+  plan->sidecars_unreadable = unreadable->len;
 
   if (ok && with_coco)
     {
@@ -1739,10 +1748,7 @@ export_plan (DensitoDataset             *dataset,
     if (!((Job *)jobs->pdata[i])->left_out)
       result->n_files++;
   result->n_sidecars = n_sidecars;
-  result->unreadable = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < jobs->len; i++)
-    if (((Job *)jobs->pdata[i])->kind == JOB_SIDECAR && ((Job *)jobs->pdata[i])->left_out)
-      g_ptr_array_add (result->unreadable, g_strdup (((Job *)jobs->pdata[i])->src));
+  result->unreadable = g_steal_pointer (&unreadable);
   for (guint i = 0; i < jobs->len; i++)
     {
       Job *job = jobs->pdata[i];

@@ -21,6 +21,7 @@ typedef enum
   DENSITO_EXPORT_ERROR_BUSY,            /* another export is writing <target>.partial */
   DENSITO_EXPORT_ERROR_WRITE,           /* a file could not be read or written */
   DENSITO_EXPORT_ERROR_MAPPING,         /* the ID mapping cannot go where it was asked */
+  DENSITO_EXPORT_ERROR_NO_PATIENTS,     /* the query matches nobody: nothing to export */
 } DensitoExportError;
 
 GQuark densito_export_error_quark (void);
