@@ -33,12 +33,18 @@ typedef enum
   N_FIELDS
 } Field;
 
+static Field
+factory_field (GtkSignalListItemFactory *factory)
+{
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "densito-field"));
+}
+
 static void
 setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           gpointer                  data)
 {
-  Field field = GPOINTER_TO_UINT (data);
+  Field field = factory_field (factory);
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label), field == FIELD_LINE ? 1.0f : 0.0f);
@@ -58,9 +64,9 @@ setup_cb (GtkSignalListItemFactory *factory,
 static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *item,
-         gpointer                  data)
+         DensitoProblemsWindow    *self)
 {
-  Field field = GPOINTER_TO_UINT (data);
+  Field field = factory_field (factory);
   const DensitoDiagnostic *d = densito_problem_get_diagnostic (gtk_list_item_get_item (item));
   GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
   g_autofree char *text = NULL;
@@ -69,9 +75,8 @@ bind_cb (GtkSignalListItemFactory *factory,
     {
     case FIELD_FILE:
       {
-        DensitoProblemsWindow *self = DENSITO_PROBLEMS_WINDOW (gtk_widget_get_root (GTK_WIDGET (label)));
         const char *shown = d->file ? d->file : "";
-        gsize n = self && self->folder ? strlen (self->folder) : 0;
+        gsize n = self->folder ? strlen (self->folder) : 0;
 
         /* osteo.csv, imge/10001-1.png; the whole path on hover */
         if (n > 0 && strncmp (shown, self->folder, n) == 0 && shown[n] == G_DIR_SEPARATOR)
@@ -132,8 +137,11 @@ densito_problems_window_init (DensitoProblemsWindow *self)
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
       g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
-      g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), GUINT_TO_POINTER (i));
-      g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), GUINT_TO_POINTER (i));
+      /* (a cell is bound before it is in the window: the window is
+       * passed, not found from the cell) */
+      g_object_set_data (G_OBJECT (factory), "densito-field", GUINT_TO_POINTER (i));
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
       gtk_column_view_column_set_factory (column, factory);
     }
 }
