@@ -14,10 +14,21 @@
  * view shows its top; the selection stays on that patient, the view gets
  * only the rows it shows in the first frame, and the row shows as
  * selected once the list has grown to it. Positions are the model's.
+ *
+ * It can also keep rows past the model's end, vacant, for a moment
+ * (densito_list_selection_set_hold()). A search that narrows a list of
+ * thousands to a few made GTK 4.8 destroy the 200 rows of cells it keeps
+ * (40-50 ms here) before the frame that shows the new list; kept as
+ * vacant rows (the model's slots, which show nothing), they cost nothing
+ * then, and the window drops them (densito_list_selection_drop_vacant())
+ * once that frame is on screen. The model's slots are one object per
+ * position, so a row that turns from a patient into a vacant row and back
+ * is the same item to the view.
  */
 #include "config.h"
 
 #include "densito-list-selection.h"
+#include "densito-patient-model.h"
 
 struct _DensitoListSelection
 {
@@ -27,6 +38,8 @@ struct _DensitoListSelection
   guint       n_model;   /* the model's count, as last reported */
   guint       limit;     /* G_MAXUINT: all of it */
   guint       selected;  /* a position in the model, or GTK_INVALID_LIST_POSITION */
+  guint       n_vacant;  /* rows the view has past the model's end */
+  guint       hold;      /* how far a shrinking model leaves rows vacant */
 };
 
 enum
@@ -65,7 +78,7 @@ get_n_items (GListModel *model)
 {
   DensitoListSelection *self = DENSITO_LIST_SELECTION (model);
 
-  return visible (self, self->n_model);
+  return visible (self, self->n_model) + self->n_vacant;
 }
 
 static gpointer
@@ -73,10 +86,13 @@ get_item (GListModel *model,
           guint       position)
 {
   DensitoListSelection *self = DENSITO_LIST_SELECTION (model);
+  guint n = visible (self, self->n_model);
 
-  if (position >= visible (self, self->n_model))
-    return NULL;
-  return g_list_model_get_item (self->model, position);
+  if (position < n)
+    return g_list_model_get_item (self->model, position);
+  if (position < n + self->n_vacant)
+    return densito_patient_model_dup_slot (DENSITO_PATIENT_MODEL (self->model), position);
+  return NULL;
 }
 
 static void
@@ -153,6 +169,20 @@ rows_selection_changed (DensitoListSelection *self,
     gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), b, 1);
 }
 
+/* The view's rows went from @old_view to @new_view, and the items from
+ * @position on may be others: tells the view, from where the two differ. */
+static void
+view_changed (DensitoListSelection *self,
+              guint                 position,
+              guint                 old_view,
+              guint                 new_view)
+{
+  guint start = MIN (position, MIN (old_view, new_view));
+
+  if (start < MAX (old_view, new_view))
+    g_list_model_items_changed (G_LIST_MODEL (self), start, old_view - start, new_view - start);
+}
+
 static void
 model_items_changed_cb (GListModel           *model,
                         guint                 position,
@@ -162,10 +192,13 @@ model_items_changed_cb (GListModel           *model,
 {
   guint old_n = self->n_model;
   guint old_visible = visible (self, old_n);
+  guint old_view = old_visible + self->n_vacant;
   guint new_n = g_list_model_get_n_items (model);
   guint new_visible = visible (self, new_n);
+  guint new_view = new_visible;
   guint old_selected = self->selected;
   guint selected = old_selected;
+  guint start;
 
   self->n_model = new_n;
 
@@ -180,28 +213,39 @@ model_items_changed_cb (GListModel           *model,
     selected = new_n > 0 ? MIN (selected, new_n - 1) : GTK_INVALID_LIST_POSITION;
   self->selected = selected;
 
-  /* What the view sees: the change, cut at the limit. */
-  if (position < MAX (old_visible, new_visible))
-    {
-      guint view_removed = MIN (removed, old_visible - MIN (position, old_visible));
-      guint view_added = MIN (added, new_visible - MIN (position, new_visible));
+  /* Rows past the model's end stay, vacant, as far as the hold reaches
+   * (not past a limit: the rows there are the model's). */
+  if (self->hold > 0 && new_visible == new_n && new_visible < old_view)
+    new_view = MAX (new_visible, MIN (old_view, self->hold));
+  self->n_vacant = new_view - new_visible;
+  if (self->n_vacant > 0)
+    densito_patient_model_vacate (DENSITO_PATIENT_MODEL (model), new_visible, new_view);
 
-      /* A change that shifts the rest moves items across the limit too. */
-      if (removed != added)
-        {
-          view_removed = old_visible - MIN (position, old_visible);
-          view_added = new_visible - MIN (position, new_visible);
-        }
-      if (view_removed != 0 || view_added != 0)
-        g_list_model_items_changed (G_LIST_MODEL (self), position, view_removed, view_added);
+  /* What the view sees: the change, cut at the limit; a change that
+   * shifts the rest moves items across the limit too. */
+  if (removed == added && old_view == new_view)
+    {
+      start = MIN (position, new_view);
+      if (start < new_view)
+        g_list_model_items_changed (G_LIST_MODEL (self), start, MIN (removed, new_view - start),
+                                    MIN (added, new_view - start));
+    }
+  else
+    {
+      /* The patient model's items are its slots, one per position: only
+       * the count changes for the view (the slots tell their cells). */
+      if (DENSITO_IS_PATIENT_MODEL (model))
+        position = MAX (position, MIN (old_view, new_view));
+      start = MIN (position, MIN (old_view, new_view));
+      view_changed (self, position, old_view, new_view);
     }
 
   if (selected != old_selected)
     {
       /* Rows the change left in place that were or are now selected. */
-      guint kept = MIN (position, new_visible);
+      guint kept = MIN (start, new_visible);
 
-      /* (The view made the rows from @position on anew, or they kept
+      /* (The view made the rows from @start on anew, or they kept
        * their state.) */
       rows_selection_changed (self, old_selected < kept ? old_selected : GTK_INVALID_LIST_POSITION,
                               selected < kept ? selected : GTK_INVALID_LIST_POSITION);
@@ -363,17 +407,70 @@ void
 densito_list_selection_set_limit (DensitoListSelection *self,
                                   guint                 limit)
 {
-  guint old_visible, new_visible;
+  guint old_view, new_visible;
 
   g_return_if_fail (DENSITO_IS_LIST_SELECTION (self));
 
   if (limit == self->limit)
     return;
-  old_visible = visible (self, self->n_model);
+  old_view = visible (self, self->n_model) + self->n_vacant;
   self->limit = limit;
   new_visible = visible (self, self->n_model);
-  if (new_visible > old_visible)
-    g_list_model_items_changed (G_LIST_MODEL (self), old_visible, 0, new_visible - old_visible);
-  else if (new_visible < old_visible)
-    g_list_model_items_changed (G_LIST_MODEL (self), new_visible, old_visible - new_visible, 0);
+  /* Vacant rows stay where the limit does not cut the model. */
+  if (new_visible < self->n_model)
+    self->n_vacant = 0;
+  view_changed (self, MIN (old_view, new_visible + self->n_vacant), old_view, new_visible + self->n_vacant);
+}
+
+/**
+ * densito_list_selection_set_hold:
+ * @hold: how many rows the view keeps when the model shrinks below them;
+ *   0 for none
+ *
+ * While it is set, a model that shrinks (with no limit cutting it) leaves
+ * the view its rows up to @hold, past the model's end, as vacant rows of
+ * the patient model's slots (see the top of this file), until
+ * densito_list_selection_drop_vacant() or a change made without a hold.
+ */
+void
+densito_list_selection_set_hold (DensitoListSelection *self,
+                                 guint                 hold)
+{
+  g_return_if_fail (DENSITO_IS_LIST_SELECTION (self));
+  g_return_if_fail (hold == 0 || DENSITO_IS_PATIENT_MODEL (self->model));
+
+  self->hold = hold;
+}
+
+/* The rows the view has past the model's end. */
+guint
+densito_list_selection_get_n_vacant (DensitoListSelection *self)
+{
+  g_return_val_if_fail (DENSITO_IS_LIST_SELECTION (self), 0);
+  return self->n_vacant;
+}
+
+/**
+ * densito_list_selection_drop_vacant:
+ * @max: how many to take, at most
+ *
+ * Takes vacant rows out of the view, the last ones first.
+ *
+ * Returns: how many are left
+ */
+guint
+densito_list_selection_drop_vacant (DensitoListSelection *self,
+                                    guint                 max)
+{
+  guint end, n;
+
+  g_return_val_if_fail (DENSITO_IS_LIST_SELECTION (self), 0);
+
+  n = MIN (max, self->n_vacant);
+  if (n == 0)
+    return self->n_vacant;
+  end = visible (self, self->n_model) + self->n_vacant;
+  self->n_vacant -= n;
+  g_list_model_items_changed (G_LIST_MODEL (self), end - n, n, 0);
+  return self->n_vacant;
 }

@@ -21,5 +21,10 @@ gpointer              densito_list_selection_dup_selected_item (DensitoListSelec
 guint                 densito_list_selection_get_limit         (DensitoListSelection *self);
 void                  densito_list_selection_set_limit         (DensitoListSelection *self,
                                                                 guint                 limit);
+void                  densito_list_selection_set_hold          (DensitoListSelection *self,
+                                                                guint                 hold);
+guint                 densito_list_selection_get_n_vacant      (DensitoListSelection *self);
+guint                 densito_list_selection_drop_vacant       (DensitoListSelection *self,
+                                                                guint                 max);
 
 G_END_DECLS

@@ -35,6 +35,7 @@ struct _DensitoPatientModel
   guint           *rows;      /* the same, in list order */
   guint            n_rows;
   DensitoPatient **slots;     /* per list position, made lazily */
+  guint            n_made;    /* one past the last slot made */
   guint            total;
   DensitoSortTerm *terms;     /* the sort, or none */
   guint            n_terms;
@@ -70,7 +71,10 @@ get_item (GListModel *model,
     return NULL;
   row = self->rows[position];
   if (self->slots[position] == NULL)
-    self->slots[position] = densito_patient_new (self->dataset, row);
+    {
+      self->slots[position] = densito_patient_new (self->dataset, row);
+      self->n_made = MAX (self->n_made, position + 1);
+    }
   else
     densito_patient_set_row (self->slots[position], row);
   return g_object_ref (self->slots[position]);
@@ -521,14 +525,16 @@ order_rows (DensitoPatientModel *self)
 }
 
 /* Points the slots made so far at their rows, then reports the positions
- * past the shorter of the two lists. */
+ * past the shorter of the two lists. A slot past the old end may still be
+ * in the list view, as a vacant row (densito_patient_model_vacate()): it
+ * is pointed at its row too. */
 static void
 rows_changed (DensitoPatientModel *self,
               guint                old)
 {
   guint common = MIN (old, self->n_rows);
 
-  for (guint i = 0; i < common; i++)
+  for (guint i = 0; i < MIN (self->n_rows, self->n_made); i++)
     if (self->slots[i] != NULL)
       densito_patient_set_row (self->slots[i], self->rows[i]);
   if (old != self->n_rows)
@@ -569,6 +575,56 @@ densito_patient_model_set_query (DensitoPatientModel *self,
                                  DensitoQuery        *query)
 {
   densito_patient_model_set_query_full (self, query, NULL, NULL);
+}
+
+/**
+ * densito_patient_model_vacate:
+ * @start: a list position
+ * @end: one past the last
+ *
+ * Marks the slots from @start to @end that lie past the list's end as
+ * vacant (densito_patient_set_vacant()): a view that keeps their rows for
+ * a moment shows them empty.
+ */
+void
+densito_patient_model_vacate (DensitoPatientModel *self,
+                              guint                start,
+                              guint                end)
+{
+  g_return_if_fail (DENSITO_IS_PATIENT_MODEL (self));
+
+  for (guint i = MAX (start, self->n_rows); i < MIN (end, self->n_made); i++)
+    if (self->slots[i] != NULL)
+      densito_patient_set_vacant (self->slots[i]);
+}
+
+/**
+ * densito_patient_model_dup_slot:
+ * @position: a list position, past the list's end or not
+ *
+ * The item at @position as g_list_model_get_item() gives it, or, past the
+ * list's end, the slot there, vacant.
+ *
+ * Returns: (transfer full) (nullable): the item; %NULL past the table's
+ *   count
+ */
+DensitoPatient *
+densito_patient_model_dup_slot (DensitoPatientModel *self,
+                                guint                position)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT_MODEL (self), NULL);
+
+  if (position < self->n_rows)
+    return g_list_model_get_item (G_LIST_MODEL (self), position);
+  if (position >= self->total)
+    return NULL;
+  if (self->slots[position] == NULL)
+    {
+      self->slots[position] = densito_patient_new (self->dataset, 0);
+      self->n_made = MAX (self->n_made, position + 1);
+    }
+  densito_patient_set_vacant (self->slots[position]);
+  return g_object_ref (self->slots[position]);
 }
 
 /**

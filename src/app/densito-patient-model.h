@@ -52,6 +52,11 @@ void                 densito_patient_model_set_query_full (DensitoPatientModel *
                                                            GFunc                before,
                                                            gpointer             data);
 guint                densito_patient_model_get_total   (DensitoPatientModel   *self);
+void                 densito_patient_model_vacate      (DensitoPatientModel   *self,
+                                                        guint                  start,
+                                                        guint                  end);
+DensitoPatient      *densito_patient_model_dup_slot    (DensitoPatientModel   *self,
+                                                        guint                  position);
 void                 densito_patient_model_refresh     (DensitoPatientModel   *self);
 gboolean             densito_patient_model_resort      (DensitoPatientModel   *self);
 void                 densito_patient_model_set_sort    (DensitoPatientModel   *self,

@@ -24,6 +24,7 @@ struct _DensitoPatient
   GObject         parent_instance;
   DensitoDataset *dataset;
   guint           row;
+  gboolean        vacant;  /* a list position past the list's end */
 };
 
 enum {
@@ -319,8 +320,9 @@ densito_patient_get_row (DensitoPatient *self)
 /**
  * densito_patient_set_row:
  *
- * Points the item at another row of the same dataset; emits
- * #DensitoPatient::changed when that is another row.
+ * Points the item at another row of the same dataset (and makes a vacant
+ * item a patient again); emits #DensitoPatient::changed when that changes
+ * what it shows.
  */
 void
 densito_patient_set_row (DensitoPatient *self,
@@ -328,10 +330,38 @@ densito_patient_set_row (DensitoPatient *self,
 {
   g_return_if_fail (DENSITO_IS_PATIENT (self));
 
-  if (self->row == row)
+  if (self->row == row && !self->vacant)
     return;
   self->row = row;
+  self->vacant = FALSE;
   g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/**
+ * densito_patient_set_vacant:
+ *
+ * Marks the item as a list position past the end of the list, which the
+ * list view shows as an empty row for a frame (see
+ * densito-list-selection.c); emits #DensitoPatient::changed when it was
+ * not. Its accessors still read its last row; densito_patient_set_row()
+ * ends it.
+ */
+void
+densito_patient_set_vacant (DensitoPatient *self)
+{
+  g_return_if_fail (DENSITO_IS_PATIENT (self));
+
+  if (self->vacant)
+    return;
+  self->vacant = TRUE;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+gboolean
+densito_patient_get_vacant (DensitoPatient *self)
+{
+  g_return_val_if_fail (DENSITO_IS_PATIENT (self), FALSE);
+  return self->vacant;
 }
 
 void

@@ -39,6 +39,8 @@ guint           densito_patient_get_row     (DensitoPatient *self);
 void            densito_patient_set_row     (DensitoPatient *self,
                                              guint           row);
 void            densito_patient_changed     (DensitoPatient *self);
+void            densito_patient_set_vacant  (DensitoPatient *self);
+gboolean        densito_patient_get_vacant  (DensitoPatient *self);
 DensitoDataset *densito_patient_get_dataset (DensitoPatient *self);
 const char     *densito_patient_get_id      (DensitoPatient *self);
 const char     *densito_patient_get_text    (DensitoPatient     *self,

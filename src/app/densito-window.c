@@ -162,6 +162,8 @@ struct _DensitoWindow
   DensitoListSelection *selection;    /* limited to the rows in view until a frame is drawn */
   FrameWait             slice_wait;   /* for the frame after which the list grows */
   FrameWait             show_wait;    /* for the frame after a refilter (see show_after_frame) */
+  FrameWait             vacant_wait;  /* for the frame after which vacant rows go (see drop_vacant) */
+  guint                 vacant_source;
   int                   show_pending; /* the table row to show then, or -1 */
   guint                 slice_source;  /* the next step of growing it */
   guint                 empty_search_source;  /* an emptied search, applied a moment later */
@@ -2471,6 +2473,15 @@ fill_cell (GtkListItem *item)
   GtkWidget *label = column == COLUMN_LABEL ? gtk_widget_get_first_child (child) : child;
   char buf[DENSITO_PATIENT_TEXT_BUF];
 
+  /* A row past the list's end, kept for a frame: empty. */
+  if (densito_patient_get_vacant (patient))
+    {
+      densito_cell_set_text (DENSITO_CELL (label), "");
+      densito_cell_set_style (DENSITO_CELL (label), NULL, FALSE);
+      if (column == COLUMN_LABEL)
+        gtk_widget_set_visible (gtk_widget_get_last_child (child), FALSE);
+      return;
+    }
   densito_cell_set_text (DENSITO_CELL (label), densito_patient_get_text (patient, column_text[column], buf));
 
   if (column == COLUMN_SPINE || column == COLUMN_HIP || column == COLUMN_NECK)
@@ -3060,6 +3071,50 @@ limit_refilter (DensitoWindow *self)
   densito_list_selection_set_limit (self->selection, MAX (shown, list_limit (self)));
 }
 
+/* A search that narrows the list leaves the rows GTK had past its new
+ * end as vacant rows (see densito-list-selection.c) for the frame that
+ * shows the new list; after that frame they go, a few a frame, the last
+ * first. GTK 4.8 destroys such rows at 0.2 ms each: its 200 at once made
+ * the new list's frame 40-50 ms late, and would make a key pressed just
+ * after it wait as long. */
+static void drop_vacant_after_frame (DensitoWindow *self);
+
+static gboolean
+drop_vacant_cb (gpointer data)
+{
+  DensitoWindow *self = data;
+
+  self->vacant_source = 0;
+  if (self->selection != NULL &&
+      densito_list_selection_drop_vacant (self->selection, LIST_GROW_STEP) > 0)
+    drop_vacant_after_frame (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+vacant_frame_cb (gpointer data,
+                 gboolean painted)
+{
+  DensitoWindow *self = data;
+
+  g_clear_handle_id (&self->vacant_source, g_source_remove);
+  /* No frame came (a hidden window): all of them at once. */
+  if (!painted)
+    densito_list_selection_drop_vacant (self->selection, G_MAXUINT);
+  else
+    self->vacant_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, drop_vacant_cb, self, NULL);
+}
+
+static void
+drop_vacant_after_frame (DensitoWindow *self)
+{
+  if (densito_list_selection_get_n_vacant (self->selection) == 0 ||
+      frame_wait_active (&self->vacant_wait) || self->vacant_source != 0)
+    return;
+  if (!frame_wait_start (&self->vacant_wait, GTK_WIDGET (self), 3000, vacant_frame_cb, self))
+    densito_list_selection_drop_vacant (self->selection, G_MAXUINT);
+}
+
 /* A new list starts at its top. Where the list was scrolled down, a
  * refilter that took the rows in view away made GTK 4.8 destroy its 200
  * rows there and build 200 anew where it guessed the view would be (about
@@ -3128,8 +3183,12 @@ apply_query (DensitoWindow *self)
    * patients: it follows the shown patient by hand, below. */
   g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
   limit_refilter (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    densito_list_selection_set_hold (self->selection, LIST_GROW_END);
   densito_patient_model_set_query_full (self->model, densito_query_get_n_terms (query) ? query : NULL,
                                         list_to_top, self);
+  densito_list_selection_set_hold (self->selection, 0);
+  drop_vacant_after_frame (self);
   if (densito_list_selection_get_limit (self->selection) >= n_visible (self))
     unlimit_list (self);
   else if (!frame_wait_active (&self->slice_wait) && self->slice_source == 0)
@@ -4092,6 +4151,8 @@ densito_window_dispose (GObject *object)
   g_clear_handle_id (&self->slice_source, g_source_remove);
   frame_wait_stop (&self->slice_wait);
   frame_wait_stop (&self->show_wait);
+  frame_wait_stop (&self->vacant_wait);
+  g_clear_handle_id (&self->vacant_source, g_source_remove);
   frame_wait_stop (&self->hold_wait);
   drop_held_load (self);
   if (self->reveal_tab_tick != 0)

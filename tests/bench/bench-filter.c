@@ -22,6 +22,11 @@
  *
  * BENCH_PER_QUERY=1 also prints each query's median and worst time.
  *
+ * BENCH_PHASES=1 prints each sample's split: until the window has taken
+ * the text (the refilter), the frame clock's wait, layout and paint, and
+ * "settled": until the rows GTK had past a narrowed list's end are gone
+ * (after the frame, a few a frame; see densito-list-selection.c).
+ *
  * BENCH_SCROLL=1 scrolls the list halfway down before each query.
  *
  * Between two queries the main loop runs on for BENCH_PAUSE_MS (default
@@ -37,18 +42,27 @@
 #include <time.h>
 
 #include "densito-application.h"
+#include "densito-list-selection.h"
 #include "densito-window.h"
 #include "ui-util.h"
 
 #define find_widget(root, type) ui_find_widget (root, type, NULL, FALSE)
 
 static gboolean painted;
+static gint64 phase[4];  /* handled, frame start, layout done, paint done */
 
 static void
 after_paint_cb (GdkFrameClock *clock,
                 gpointer       data)
 {
   painted = TRUE;
+}
+
+static void
+phase_cb (GdkFrameClock *clock,
+          gpointer       data)
+{
+  phase[GPOINTER_TO_INT (data)] = g_get_monotonic_time ();
 }
 
 /* The window has taken the entry's text, whatever came of it: a new
@@ -63,7 +77,10 @@ search_handled_cb (GtkSearchEntry *entry,
   /* not the empty text a replacement passes through (see the window's
    * search_changed_cb) */
   if (strcmp (gtk_editable_get_text (GTK_EDITABLE (entry)), typed) == 0)
-    handled = TRUE;
+    {
+      handled = TRUE;
+      phase[0] = g_get_monotonic_time ();
+    }
 }
 
 static double
@@ -99,6 +116,8 @@ main (int    argc,
   guint repeat = argc > 2 ? (guint)atoi (argv[2]) : 5;
   g_autofree double *times = NULL;
   g_autofree double *cpu = NULL;
+  g_autofree double *settled = NULL;
+  DensitoListSelection *selection;
   guint n = 0;
   gint64 end;
   const char *pause_text = g_getenv ("BENCH_PAUSE_MS");
@@ -165,15 +184,21 @@ main (int    argc,
   entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), NULL);
+  g_signal_connect (clock, "before-paint", G_CALLBACK (phase_cb), GINT_TO_POINTER (1));
+  g_signal_connect_after (clock, "layout", G_CALLBACK (phase_cb), GINT_TO_POINTER (2));
+  g_signal_connect_after (clock, "paint", G_CALLBACK (phase_cb), GINT_TO_POINTER (3));
   /* after the window's own handler, which applies the query */
   g_signal_connect_after (entry, "search-changed", G_CALLBACK (search_handled_cb), NULL);
   times = g_new (double, repeat * n_queries);
   cpu = g_new (double, repeat * n_queries);
+  settled = g_new (double, repeat * n_queries);
+  selection = DENSITO_LIST_SELECTION (gtk_column_view_get_model (GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW))));
 
   for (guint r = 0; r < repeat; r++)
     for (guint q = 0; q < n_queries; q++)
       {
-        gint64 t0, pause_end = g_get_monotonic_time () + pause_ms * 1000;
+        gint64 split[4];
+        gint64 t0, t_painted, pause_end = g_get_monotonic_time () + pause_ms * 1000;
         double c0;
 
         while (g_get_monotonic_time () < pause_end)
@@ -207,6 +232,18 @@ main (int    argc,
           g_main_context_iteration (NULL, TRUE);
         cpu[n] = thread_cpu_ms () - c0;
         times[n++] = (g_get_monotonic_time () - t0) / 1000.0;
+        t_painted = g_get_monotonic_time ();
+        memcpy (split, phase, sizeof phase);
+        /* The rows GTK had past a narrowed list's end go after that
+         * frame, a few a frame (see densito-list-selection.c). */
+        while (densito_list_selection_get_n_vacant (selection) > 0)
+          g_main_context_iteration (NULL, TRUE);
+        settled[n - 1] = (g_get_monotonic_time () - t0) / 1000.0;
+        if (g_getenv ("BENCH_PHASES") != NULL)
+          g_print ("query=\"%s\" total_ms=%.1f settled_ms=%.1f handled=%.1f wait=%.1f layout=%.1f paint=%.1f after=%.1f\n",
+                   queries[q], times[n - 1], settled[n - 1], (split[0] - t0) / 1000.0, (split[1] - split[0]) / 1000.0,
+                   (split[2] - split[1]) / 1000.0, (split[3] - split[2]) / 1000.0,
+                   (t_painted - split[3]) / 1000.0);
       }
 
   if (g_getenv ("BENCH_PER_QUERY") != NULL)
@@ -222,9 +259,11 @@ main (int    argc,
 
   qsort (times, n, sizeof (double), compare_double);
   qsort (cpu, n, sizeof (double), compare_double);
+  qsort (settled, n, sizeof (double), compare_double);
   g_print ("mode=filter patients=%u samples=%u median_ms=%.1f p90_ms=%.1f max_ms=%.1f "
-           "cpu_median_ms=%.1f cpu_p90_ms=%.1f\n",
+           "cpu_median_ms=%.1f cpu_p90_ms=%.1f settled_median_ms=%.1f settled_max_ms=%.1f\n",
            densito_table_get_n_rows (densito_dataset_get_table (densito_window_get_dataset (window))),
-           n, times[n / 2], times[n * 9 / 10], times[n - 1], cpu[n / 2], cpu[n * 9 / 10]);
+           n, times[n / 2], times[n * 9 / 10], times[n - 1], cpu[n / 2], cpu[n * 9 / 10],
+           settled[n / 2], settled[n - 1]);
   return 0;
 }

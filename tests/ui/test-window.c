@@ -1550,6 +1550,160 @@ frame_painted (gpointer data)
   return ((FirstFrame *)data)->painted;
 }
 
+/* The ID cells of the rows GTK shows in the list, top to bottom (the
+ * first cell of each row, its text), joined by spaces; empty cells as
+ * "-". Only rows that are laid out in view. */
+static char *
+shown_id_cells (GtkColumnView *cv)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+  GtkWidget *list = NULL;
+  int height = gtk_widget_get_height (gtk_widget_get_parent (GTK_WIDGET (cv)));
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (cv)); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LIST_VIEW (c))
+      list = c;
+  g_assert_nonnull (list);
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (row);
+      graphene_point_t top;
+
+      if (!gtk_widget_get_mapped (row) || cell == NULL || gtk_widget_get_height (row) <= 0 ||
+          !gtk_widget_compute_point (row, list, &GRAPHENE_POINT_INIT (0, 0), &top) ||
+          top.y < 0 || top.y >= height)
+        continue;
+      cell = gtk_widget_get_first_child (cell);
+      g_assert_true (DENSITO_IS_CELL (cell));
+      g_string_append_printf (ids, "%s%s", ids->len ? " " : "",
+                              *densito_cell_get_text (DENSITO_CELL (cell)) ? densito_cell_get_text (DENSITO_CELL (cell)) : "-");
+    }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+typedef struct
+{
+  DensitoWindow *window;
+  const char    *query;
+  guint          n_items;   /* the view's, at the first frame after @query */
+  char          *ids;       /* shown_id_cells() then */
+} NarrowFrame;
+
+static void
+narrow_painted_cb (GdkFrameClock *clock,
+                   NarrowFrame   *nf)
+{
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (nf->window), GTK_TYPE_COLUMN_VIEW, NULL));
+
+  if (nf->ids != NULL || g_strcmp0 (densito_window_get_query_text (nf->window), nf->query) != 0)
+    return;
+  nf->n_items = g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (cv)));
+  nf->ids = shown_id_cells (cv);
+}
+
+static gboolean
+narrow_painted (gpointer data)
+{
+  return ((NarrowFrame *)data)->ids != NULL;
+}
+
+static gboolean
+view_has_n (gpointer data)
+{
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (((NarrowFrame *)data)->window), GTK_TYPE_COLUMN_VIEW, NULL));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (cv))) == ((NarrowFrame *)data)->n_items;
+}
+
+static gboolean
+query_applied (gpointer data)
+{
+  NarrowFrame *nf = data;
+  return g_strcmp0 (densito_window_get_query_text (nf->window), nf->query) == 0;
+}
+
+/* A search that narrows a long list to one patient: the frame that shows
+ * it keeps GTK's rows below it, empty (destroying them first made that
+ * frame 40-50 ms late); they go after it, and cannot be selected
+ * meanwhile. Widened again before they went, those rows show patients. */
+static void
+test_narrow_vacant (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = write_table (dir, "big.csv", 600);
+  DensitoWindow *window = open_window (csv);
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSelectionModel *model = gtk_column_view_get_model (cv);
+  GtkEditable *entry = GTK_EDITABLE (find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL));
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  NarrowFrame nf = { .window = window, .query = "20005" };
+  gulong handler;
+  char *ids;
+  int pos = 0;
+
+  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
+  ids = shown_id_cells (cv);
+  g_assert_true (g_str_has_prefix (ids, "20000 20001 20002 20003 20004 20005 20006"));
+  g_free (ids);
+
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (narrow_painted_cb), &nf);
+  gtk_editable_insert_text (entry, "20005", -1, &pos);
+  wait_until (narrow_painted, &nf, 5000);
+  g_signal_handler_disconnect (clock, handler);
+
+  /* That frame: the patient, then empty rows, no other patient. */
+  g_assert_cmpuint (nf.n_items, >, 1);
+  g_assert_true (g_str_has_prefix (nf.ids, "20005 - - - -"));
+  {
+    g_auto(GStrv) cells = g_strsplit (nf.ids, " ", -1);
+
+    for (guint i = 1; cells[i] != NULL; i++)
+      g_assert_cmpstr (cells[i], ==, "-");
+  }
+  g_assert_cmpuint (densito_window_get_n_visible (window), ==, 1);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20005");
+  if (g_list_model_get_n_items (G_LIST_MODEL (model)) > 1)
+    save_screenshot (GTK_WIDGET (window), "window-narrowing.png");
+  /* An empty row cannot be selected. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (model)) > 3)
+    g_assert_false (gtk_selection_model_select_item (model, 3, TRUE));
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20005");
+  g_clear_pointer (&nf.ids, g_free);
+
+  /* Then they go: the list has the one row. */
+  nf.n_items = 1;
+  wait_until (view_has_n, &nf, 5000);
+  save_screenshot (GTK_WIDGET (window), "window-narrowed.png");
+  ids = shown_id_cells (cv);
+  g_assert_cmpstr (ids, ==, "20005");
+  g_free (ids);
+
+  /* Widened back before the empty rows go: they show patients again. */
+  set_query (window, "");
+  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
+  nf.query = "20007";
+  pos = 0;
+  gtk_editable_insert_text (entry, "20007", -1, &pos);
+  wait_until (query_applied, &nf, 5000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >, 1);
+  ids = shown_id_cells (cv);
+  g_assert_true (g_str_has_prefix (ids, "20007 -"));
+  g_free (ids);
+  gtk_editable_delete_text (entry, 0, -1);
+  nf.query = "";
+  wait_until (query_applied, &nf, 5000);
+  spin (200);
+  ids = shown_id_cells (cv);
+  g_assert_true (g_str_has_prefix (ids, "20000 20001 20002 20003 20004 20005 20006"));
+  g_assert_null (strstr (ids, "-"));
+  g_free (ids);
+  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
+  g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20007");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 /* A refilter that changes the list shows it from the top (scrolled down,
  * it made GTK 4.8 rebuild its rows twice); one that changes nothing keeps
  * the list where it was. */
@@ -1864,6 +2018,112 @@ test_list_selection (void)
   store_set_n (store, 3);
   g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 0);
   g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (sel), 0));
+}
+
+/* Rows kept vacant past the end of a shrunk patient list (the window
+ * holds them for a frame): the view keeps its count up to the hold, the
+ * vacant items are the model's slots at those positions, shown empty and
+ * not selectable; they go in steps from the end, a limit that cuts the
+ * model drops them, and a model that grows again turns them back into
+ * patients without the view hearing of those positions. */
+static void
+test_list_selection_vacant (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = write_table (dir, "big.csv", 300);
+  g_autoptr(DensitoDataset) dataset = densito_dataset_open (csv, NULL, NULL, NULL, NULL, NULL);
+  g_autoptr(DensitoPatientModel) patients = densito_patient_model_new (dataset);
+  g_autoptr(DensitoListSelection) sel = densito_list_selection_new (G_LIST_MODEL (patients));
+  g_autoptr(DensitoQuery) one = densito_query_parse ("20007", NULL);
+  g_autoptr(DensitoQuery) few = densito_query_parse ("2001", NULL);
+  GListModel *view = G_LIST_MODEL (sel);
+  g_autoptr(DensitoPatient) fifth = NULL;
+  g_autoptr(DensitoPatient) first = NULL;
+  ViewLog log = { 0 };
+
+  g_signal_connect (sel, "items-changed", G_CALLBACK (view_items_changed_cb), &log);
+  fifth = g_list_model_get_item (view, 5);
+  g_assert_cmpstr (densito_patient_get_id (fifth), ==, "20005");
+
+  /* Without a hold: the view shrinks with the model. */
+  densito_patient_model_set_query (patients, few);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 10);   /* 20010-20019 */
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 0);
+  densito_patient_model_set_query (patients, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 300);
+
+  /* With one: 240 rows stay, the rest go; the slots past the end are vacant. */
+  log.n_changes = 0;
+  densito_list_selection_set_hold (sel, 240);
+  densito_patient_model_set_query (patients, one);
+  densito_list_selection_set_hold (sel, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (patients)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 240);
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 239);
+  g_assert_cmpuint (log.n_changes, ==, 1);
+  g_assert_cmpuint (log.position, ==, 240);
+  g_assert_cmpuint (log.removed, ==, 60);
+  g_assert_cmpuint (log.added, ==, 0);
+  first = g_list_model_get_item (view, 0);
+  g_assert_cmpstr (densito_patient_get_id (first), ==, "20007");
+  g_assert_false (densito_patient_get_vacant (first));
+  g_assert_true (densito_patient_get_vacant (fifth));
+  {
+    g_autoptr(DensitoPatient) again = g_list_model_get_item (view, 5);
+    g_autoptr(DensitoPatient) last = g_list_model_get_item (view, 239);
+
+    g_assert_true (again == fifth);
+    g_assert_true (densito_patient_get_vacant (last));
+    g_assert_null (g_list_model_get_item (view, 240));
+  }
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 0);
+  g_assert_false (gtk_selection_model_select_item (GTK_SELECTION_MODEL (sel), 5, TRUE));
+  g_assert_false (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (sel), 5));
+  g_assert_cmpuint (densito_list_selection_get_selected (sel), ==, 0);
+
+  /* They go from the end, a step at a time. */
+  g_assert_cmpuint (densito_list_selection_drop_vacant (sel, 40), ==, 199);
+  g_assert_cmpuint (log.position, ==, 200);
+  g_assert_cmpuint (log.removed, ==, 40);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 200);
+
+  /* The model grows again: the vacant positions are its rows once more,
+   * the same items, which the view is not told of; only past them. */
+  log.n_changes = 0;
+  densito_list_selection_set_hold (sel, 240);
+  densito_patient_model_set_query (patients, NULL);
+  densito_list_selection_set_hold (sel, 0);
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 0);
+  g_assert_cmpuint (log.n_changes, ==, 1);
+  g_assert_cmpuint (log.position, ==, 200);
+  g_assert_cmpuint (log.removed, ==, 0);
+  g_assert_cmpuint (log.added, ==, 100);
+  g_assert_false (densito_patient_get_vacant (fifth));
+  g_assert_cmpstr (densito_patient_get_id (fifth), ==, "20005");
+
+  /* A limit that cuts the model leaves no vacant row. */
+  densito_list_selection_set_hold (sel, 240);
+  densito_patient_model_set_query (patients, few);
+  densito_list_selection_set_hold (sel, 0);
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 230);
+  densito_list_selection_set_limit (sel, 50);   /* above the model's 10 */
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 230);
+  densito_list_selection_set_limit (sel, 5);
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 5);
+  g_assert_cmpuint (log.position, ==, 5);
+  g_assert_cmpuint (log.removed, ==, 235);
+  /* and a change made without a hold drops them too */
+  densito_list_selection_set_limit (sel, G_MAXUINT);
+  densito_list_selection_set_hold (sel, 240);
+  densito_patient_model_set_query (patients, NULL);
+  densito_patient_model_set_query (patients, one);
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 239);
+  densito_list_selection_set_hold (sel, 0);
+  densito_patient_model_set_query (patients, few);
+  g_assert_cmpuint (densito_list_selection_get_n_vacant (sel), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (view), ==, 10);
+  test_remove_tree (dir);
 }
 
 /* The first frame painted after the window applied the query "". */
@@ -2656,8 +2916,10 @@ main (int    argc,
   g_test_add_func ("/window/list-cells", test_list_cells);
   g_test_add_func ("/window/first-frame", test_first_frame);
   g_test_add_func ("/window/widen-search", test_widen_search);
+  g_test_add_func ("/window/narrow-vacant", test_narrow_vacant);
   g_test_add_func ("/window/refilter-to-top", test_refilter_to_top);
   g_test_add_func ("/window/list-selection", test_list_selection);
+  g_test_add_func ("/window/list-selection-vacant", test_list_selection_vacant);
   g_test_add_func ("/window/held-work", test_held_work);
   g_test_add_func ("/window/reopen-no-match", test_reopen_no_match);
   g_test_add_func ("/window/preload", test_preload);
