@@ -512,6 +512,28 @@ build_class_card (DensitoWindow *self,
   gtk_box_append (self->details_box, card);
 }
 
+/* The width of @text in @widget's font (with tabular figures when
+ * @numeric, as the "numeric" style class gives). */
+static int
+text_width (GtkWidget  *widget,
+            const char *text,
+            gboolean    numeric)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
+  int width = 0;
+
+  if (numeric)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  return width;
+}
+
 static void
 build_details (DensitoWindow *self,
                guint          row)
@@ -555,11 +577,36 @@ build_details (DensitoWindow *self,
   {
     static const char *heads[] = { N_("Site"), N_("Date"), N_("BMD g/cm²"), N_("T"), N_("Class") };
 
+    g_autofree char *t_widest = densito_format_tscore (-8.8);
+    const char *widest[] = { NULL, NULL, NULL, t_widest, NULL };
+    const char *class_texts[] = {
+      densito_class_display_name (DENSITO_CLASS_NORMAL), densito_class_display_name (DENSITO_CLASS_OSTEOPENIA),
+      densito_class_display_name (DENSITO_CLASS_OSTEOPOROSIS), densito_class_display_name (DENSITO_CLASS_MISSING),
+      _("unreadable"),
+    };
+
+    /* The table's site classes are coloured, not bold (style.css), and
+     * its T and class columns are as wide as their widest text, so that
+     * the pane keeps its width, and the scan its size, from one patient
+     * to the next (a bold "Osteoporosis" widened it by 28 px). */
+    gtk_widget_add_css_class (GTK_WIDGET (grid), "scans-table");
+    /* five columns: closer than the two of the other groups, so that the
+     * widths kept for them cost the list no room */
+    gtk_grid_set_column_spacing (grid, 8);
     for (guint c = 0; c < G_N_ELEMENTS (heads); c++)
       {
         GtkWidget *h = gtk_label_new (_(heads[c]));
+        int width = 0;
+
         gtk_label_set_xalign (GTK_LABEL (h), c >= 2 && c <= 3 ? 1.0f : 0.0f);
         gtk_widget_add_css_class (h, "field-name");
+        if (c == 3)
+          width = text_width (GTK_WIDGET (grid), widest[c], TRUE);
+        else if (c == 4)
+          for (guint k = 0; k < G_N_ELEMENTS (class_texts); k++)
+            width = MAX (width, text_width (GTK_WIDGET (grid), class_texts[k], FALSE));
+        if (width > 0)
+          gtk_widget_set_size_request (h, width, -1);
         gtk_grid_attach (grid, h, (int)c, 0, 1, 1);
       }
   }
@@ -581,7 +628,8 @@ build_details (DensitoWindow *self,
       values[1] = date && *date ? date : "—";
       values[2] = bmd;
       values[3] = t;
-      values[4] = t_raw ? _("unreadable") : measured ? densito_class_display_name (klass) : _("not measured");
+      /* a site not measured: dashes across its row */
+      values[4] = t_raw ? _("unreadable") : measured ? densito_class_display_name (klass) : "—";
       for (guint c = 0; c < G_N_ELEMENTS (values); c++)
         {
           GtkWidget *v = gtk_label_new (values[c]);

@@ -254,6 +254,41 @@ test_sample (void)
     set_query (window, "");
   }
 
+  /* The scan keeps its size from one patient to the next: the details
+   * pane does not widen for a longer class name (a patient in
+   * osteoporosis, one not measured at the hip). */
+  {
+    GtkWidget *scan = find_widget (GTK_WIDGET (window), DENSITO_TYPE_SCAN_VIEW, NULL);
+    GtkWidget *details = gtk_widget_get_ancestor (wait_for_label (GTK_WIDGET (window), "WHO classification"),
+                                                  GTK_TYPE_SCROLLED_WINDOW);
+    int width = -1, needs = -1;
+    static const char *ids[] = { "10000", "10001", "10004", "10010", "10002" };
+    gboolean osteoporosis = FALSE;
+
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        g_autofree char *heading = g_strdup_printf ("Patient %s", ids[i]);
+        int min = 0;
+
+        set_query (window, ids[i]);
+        g_assert_nonnull (wait_for_label (GTK_WIDGET (window), heading));
+        spin (100);
+        osteoporosis |= find_label_with (details, "Osteoporosis") != NULL;
+        gtk_widget_measure (details, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+        g_test_message ("%s: scan %d px wide, the details need %d", ids[i], gtk_widget_get_width (scan), min);
+        if (width < 0)
+          {
+            width = gtk_widget_get_width (scan);
+            needs = min;
+          }
+        g_assert_cmpint (gtk_widget_get_width (scan), ==, width);
+        g_assert_cmpint (min, ==, needs);
+      }
+    g_assert_true (osteoporosis);
+    save_screenshot (GTK_WIDGET (window), "window-stepped.png");
+    set_query (window, "");
+  }
+
   /* A paste over the whole text deletes it first: the list does not pass
    * through every patient on its way to the pasted query. */
   {
