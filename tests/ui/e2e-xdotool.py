@@ -49,6 +49,21 @@ def wait_for(pred, timeout=20.0):
     return s
 
 
+def settled_zoom(quiet=0.5, timeout=10.0):
+    """The scan's zoom once it has not changed for @quiet seconds."""
+    end = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < end:
+        s = state()
+        zoom = s and s["zoom"]
+        if zoom != last:
+            last, since = zoom, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+        time.sleep(0.05)
+    return last
+
+
 def xdo(*args):
     return subprocess.run(["xdotool", *args], check=False, capture_output=True, text=True)
 
@@ -129,8 +144,11 @@ try:
                            check=False)
 
         # With the list focused, the scan's keys still work: + zooms in,
-        # 0 fits again, o hides the ROIs.
-        zoom = state()["zoom"]
+        # 0 fits again, o hides the ROIs. First the clicked patient's scan
+        # is shown and fitted (its image decodes in a worker: a key before
+        # that zoomed the old image, and the new one came in fitted).
+        wait_for(lambda s: s["shown"] == s["selected"] and s["image"].startswith(s["selected"]))
+        zoom = settled_zoom()
         xdo("key", "--window", wid, "plus")
         s = wait_for(lambda s: s["zoom"] > zoom * 1.1)
         check("+ zooms the scan with the list focused", s and s["zoom"] > zoom * 1.1, f"{zoom} -> {s and s['zoom']}")

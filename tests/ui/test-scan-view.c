@@ -209,6 +209,19 @@ test_zoom_steps (Fixture       *f,
   g_assert_cmpfloat (densito_scan_view_get_zoom (f->view), ==, 0.0);
   g_assert_cmpfloat_with_epsilon (densito_scan_view_get_effective_scale (f->view), 0.625, 1e-12);
 
+  /* A step is at least 10%: from just under one power of √2, the next
+   * (the e2e test's fitted scan was at 0.702, and + went to 0.707). */
+  densito_scan_view_set_zoom (f->view, 0.702);
+  densito_scan_view_zoom_in (f->view);
+  g_assert_cmpfloat_with_epsilon (densito_scan_view_get_effective_scale (f->view), 1.0, 1e-12);
+  densito_scan_view_set_zoom (f->view, 1.02);
+  densito_scan_view_zoom_out (f->view);
+  g_assert_cmpfloat_with_epsilon (densito_scan_view_get_effective_scale (f->view), 1.0 / G_SQRT2, 1e-12);
+  densito_scan_view_set_zoom (f->view, 0.75);
+  densito_scan_view_zoom_out (f->view);
+  g_assert_cmpfloat_with_epsilon (densito_scan_view_get_effective_scale (f->view), 0.5, 1e-12);
+  densito_scan_view_zoom_fit (f->view);
+
   /* The widget's own actions, which the keys are bound to. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "scan-view.zoom-one", NULL));
   g_assert_cmpfloat (densito_scan_view_get_zoom (f->view), ==, 1.0);
