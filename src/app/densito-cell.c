@@ -16,6 +16,12 @@
  * handling does for every widget: margins, padding, background). The font
  * is the column view's; the two things the list's cells change in it are
  * set here: tabular figures for numbers and bold for one WHO class.
+ *
+ * A cell's style class (a WHO class's colour, a warning) is not put on its
+ * CSS node: a refilter gives hundreds of cells another one, and GTK then
+ * restyled each (5 ms of a 25 ms keystroke). The colour a class gives is
+ * read from CSS once, for a cell in its place (see ink_color), and kept
+ * with the column view's shared state.
  */
 #include "config.h"
 
@@ -32,7 +38,19 @@ typedef struct
   int          char_width;  /* Pango units */
   int          ascent;
   int          descent;
+  GArray      *inks;        /* of Ink */
 } Shared;
+
+/* The colour a style class gives a cell's text, in a row selected or not,
+ * where the text's own colour is @fg (which the theme, the window's
+ * focus and the row's state give). */
+typedef struct
+{
+  const char *css_class;    /* interned */
+  gboolean    selected;
+  GdkRGBA     fg;
+  GdkRGBA     color;
+} Ink;
 
 struct _DensitoCell
 {
@@ -60,6 +78,7 @@ shared_free (gpointer data)
   Shared *shared = data;
 
   g_clear_object (&shared->layout);
+  g_array_unref (shared->inks);
   g_free (shared);
 }
 
@@ -72,6 +91,7 @@ shared_for (GtkWidget *anchor)
     {
       shared = g_new0 (Shared, 1);
       shared->layout = pango_layout_new (gtk_widget_get_pango_context (anchor));
+      shared->inks = g_array_new (FALSE, FALSE, sizeof (Ink));
       /* As an inscription's: what does not fit the cell's width and height
        * ends in an ellipsis (a text with a line break too). */
       pango_layout_set_ellipsize (shared->layout, PANGO_ELLIPSIZE_END);
@@ -155,6 +175,71 @@ densito_cell_measure (GtkWidget      *widget,
     }
 }
 
+/* Whether the cell is in a selected row: GTK 4.8 marks the row and its
+ * cells, not what the cells hold. */
+static gboolean
+in_selected_row (GtkWidget *widget)
+{
+  guint depth = 0;
+
+  for (GtkWidget *w = gtk_widget_get_parent (widget); w != NULL && depth < 3; w = gtk_widget_get_parent (w), depth++)
+    if (gtk_widget_get_state_flags (w) & GTK_STATE_FLAG_SELECTED)
+      return TRUE;
+  return FALSE;
+}
+
+/* The colour the text is drawn in: the cell's own, or the one its style
+ * class gives it, as CSS says for a node with that class under the
+ * cell's node (the rules select by class, by a selected row above, and
+ * by the name "label", which both nodes have). Read once per class, row
+ * state and text colour. */
+static void
+ink_color (DensitoCell *self,
+           GdkRGBA     *color)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  Shared *shared = get_shared (self);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *context = gtk_widget_get_style_context (widget);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  GdkRGBA fg;
+  Ink ink;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (context, &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  *color = fg;
+  if (self->css_class == NULL)
+    return;
+
+  ink.css_class = self->css_class;
+  ink.selected = in_selected_row (widget);
+  ink.fg = fg;
+  for (guint i = 0; i < shared->inks->len; i++)
+    {
+      Ink *known = &g_array_index (shared->inks, Ink, i);
+
+      if (known->css_class == ink.css_class && known->selected == ink.selected && gdk_rgba_equal (&known->fg, &fg))
+        {
+          *color = known->color;
+          return;
+        }
+    }
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_save (context);
+  gtk_style_context_add_class (context, self->css_class);
+  gtk_style_context_get_color (context, &ink.color);
+  gtk_style_context_restore (context);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  /* (a theme change or a window losing focus changes the text colour:
+   * a few dozen entries at most) */
+  if (shared->inks->len >= 64)
+    g_array_set_size (shared->inks, 0);
+  g_array_append_val (shared->inks, ink);
+  *color = ink.color;
+}
+
 static void
 densito_cell_snapshot (GtkWidget   *widget,
                        GtkSnapshot *snapshot)
@@ -194,9 +279,7 @@ densito_cell_snapshot (GtkWidget   *widget,
   else
     y = MAX (0, (height - logical.height) / 2);
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  ink_color (self, &color);
 
   /* The width is the cell's (the layout ellipsizes); only a font taller
    * than the row needs clipping, as the inscription clipped. */
@@ -334,29 +417,52 @@ densito_cell_get_text (DensitoCell *self)
 /**
  * densito_cell_set_style:
  * @css_class: (nullable): the one style class the cell's content gives it
- *   (its colour comes from CSS), replacing the previous one
+ *   (the colour CSS gives that class), replacing the previous one
  * @bold: whether the text is bold (the font is not read from CSS)
  *
- * Changes the style classes only when @css_class is another one.
+ * Redraws the cell when either changes; its CSS node keeps its classes
+ * (see the top of this file).
  */
 void
 densito_cell_set_style (DensitoCell *self,
                         const char  *css_class,
                         gboolean     bold)
 {
+  const char *interned;
+
   g_return_if_fail (DENSITO_IS_CELL (self));
 
-  if (g_strcmp0 (self->css_class, css_class) != 0)
+  interned = g_intern_string (css_class);
+  if (self->css_class != interned || self->bold != (bold != FALSE))
     {
-      if (self->css_class != NULL)
-        gtk_widget_remove_css_class (GTK_WIDGET (self), self->css_class);
-      self->css_class = g_intern_string (css_class);
-      if (self->css_class != NULL)
-        gtk_widget_add_css_class (GTK_WIDGET (self), self->css_class);
-    }
-  if (self->bold != (bold != FALSE))
-    {
+      self->css_class = interned;
       self->bold = bold != FALSE;
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
+}
+
+/**
+ * densito_cell_get_style:
+ *
+ * Returns: (nullable): the style class given with densito_cell_set_style()
+ */
+const char *
+densito_cell_get_style (DensitoCell *self)
+{
+  g_return_val_if_fail (DENSITO_IS_CELL (self), NULL);
+  return self->css_class;
+}
+
+/**
+ * densito_cell_get_color:
+ *
+ * The colour the cell draws its text in now.
+ */
+void
+densito_cell_get_color (DensitoCell *self,
+                        GdkRGBA     *color)
+{
+  g_return_if_fail (DENSITO_IS_CELL (self));
+  g_return_if_fail (color != NULL);
+  ink_color (self, color);
 }

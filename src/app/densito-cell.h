@@ -21,5 +21,8 @@ const char *densito_cell_get_text    (DensitoCell *self);
 void        densito_cell_set_style   (DensitoCell *self,
                                       const char  *css_class,
                                       gboolean     bold);
+const char *densito_cell_get_style   (DensitoCell *self);
+void        densito_cell_get_color   (DensitoCell *self,
+                                      GdkRGBA     *color);
 
 G_END_DECLS

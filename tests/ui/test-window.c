@@ -73,6 +73,37 @@ find_label_with (GtkWidget  *root,
   return NULL;
 }
 
+/* Every list cell under @root with a style class draws its text in the
+ * colour CSS gives a node with that class in its place (the cells read it
+ * once per class rather than carry the class: densito-cell.c), in a
+ * selected row and not; @seen (nullable) counts the classes met. */
+static void
+assert_inks_as_css (GtkWidget  *root,
+                    GHashTable *seen)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (DENSITO_IS_CELL (c) && gtk_widget_get_mapped (c) && densito_cell_get_style (DENSITO_CELL (c)) != NULL)
+        {
+          const char *klass = densito_cell_get_style (DENSITO_CELL (c));
+          GdkRGBA ink, css, plain;
+
+          densito_cell_get_color (DENSITO_CELL (c), &ink);
+          G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+          gtk_style_context_get_color (gtk_widget_get_style_context (c), &plain);
+          gtk_widget_add_css_class (c, klass);
+          gtk_style_context_get_color (gtk_widget_get_style_context (c), &css);
+          gtk_widget_remove_css_class (c, klass);
+          G_GNUC_END_IGNORE_DEPRECATIONS
+          if (!gdk_rgba_equal (&ink, &css))
+            g_error ("a cell of class %s draws in %s, CSS says %s", klass, gdk_rgba_to_string (&ink), gdk_rgba_to_string (&css));
+          if (seen != NULL)
+            g_hash_table_add (seen, g_strdup_printf ("%s%s", klass, gdk_rgba_equal (&css, &plain) ? " (as the text)" : ""));
+        }
+      assert_inks_as_css (c, seen);
+    }
+}
+
 typedef struct
 {
   GtkWidget  *root;
@@ -482,13 +513,32 @@ test_list_cells (void)
   spin (300);
   assert_cell_height (cell);
 
+  /* The cells' colours are CSS's for their classes: the WHO classes, a
+   * class set apart, in the selected row (as the text) and not; again in
+   * the dark style, where the class colours lean the other way. */
+  for (guint dark = 0; dark < 2; dark++)
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      g_object_set (settings, "gtk-application-prefer-dark-theme", dark != 0, NULL);
+      spin (300);
+      assert_inks_as_css (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL), seen);
+      g_assert_true (g_hash_table_contains (seen, "who-normal"));
+      g_assert_true (g_hash_table_contains (seen, "who-osteopenia"));
+      g_assert_true (g_hash_table_contains (seen, "who-osteoporosis"));
+      g_assert_true (g_hash_table_contains (seen, "who-not-applicable"));
+      g_assert_true (g_hash_table_contains (seen, "who-osteopenia (as the text)"));   /* 10000, selected */
+    }
+  g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+  spin (300);
+
   /* 10010, a woman before menopause with T = -2.9: her class is set apart
    * (ISCD: T-score categories do not apply). */
   set_query (window, "10010");
   {
     GtkWidget *class_cell = wait_for_label (GTK_WIDGET (window), "(Osteoporosis)");
 
-    g_assert_true (gtk_widget_has_css_class (class_cell, "who-not-applicable"));
+    g_assert_cmpstr (densito_cell_get_style (DENSITO_CELL (class_cell)), ==, "who-not-applicable");
   }
   /* a class cell showing a patient they apply to (a cell rebound from
    * the one above, as GTK reuses them) is not set apart */
@@ -497,7 +547,7 @@ test_list_cells (void)
     GtkWidget *class_cell = wait_for_label (GTK_WIDGET (window), "Osteoporosis");
 
     g_assert_cmpstr (densito_cell_get_text (DENSITO_CELL (class_cell)), ==, "Osteoporosis");
-    g_assert_false (gtk_widget_has_css_class (class_cell, "who-not-applicable"));
+    g_assert_cmpstr (densito_cell_get_style (DENSITO_CELL (class_cell)), !=, "who-not-applicable");
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -596,7 +646,8 @@ test_broken_dataset (void)
     GtkWidget *q = find_label_with (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL), "?");
 
     g_assert_nonnull (q);
-    g_assert_true (gtk_widget_has_css_class (q, "warning"));
+    g_assert_cmpstr (densito_cell_get_style (DENSITO_CELL (q)), ==, "warning");
+    assert_inks_as_css (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL), NULL);
   }
   save_screenshot (GTK_WIDGET (window), "window-broken.png");
 
