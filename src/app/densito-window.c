@@ -164,6 +164,8 @@ struct _DensitoWindow
   FrameWait             show_wait;    /* for the frame after a refilter (see show_after_frame) */
   FrameWait             vacant_wait;  /* for the frame after which vacant rows go (see drop_vacant) */
   guint                 vacant_source;
+  FrameWait             reveal_wait;  /* for the frame after a widened search (see reveal_shown_after_frame) */
+  guint                 reveal_source;
   int                   show_pending; /* the table row to show then, or -1 */
   guint                 slice_source;  /* the next step of growing it */
   guint                 empty_search_source;  /* an emptied search, applied a moment later */
@@ -3163,6 +3165,59 @@ drop_vacant_after_frame (DensitoWindow *self)
     densito_list_selection_drop_vacant (self->selection, G_MAXUINT);
 }
 
+/* A search widened (a term deleted, the search cleared): the patient shown
+ * stays selected, and once the list has grown to it (see limit_refilter)
+ * its row is scrolled into view, in an idle after a frame, so that the
+ * frame that shows the new list does not wait for GTK to build the rows
+ * there. */
+static void reveal_shown_after_frame (DensitoWindow *self);
+
+static gboolean
+reveal_shown_cb (gpointer data)
+{
+  DensitoWindow *self = data;
+  GtkWidget *list = inner_list_view (self);
+  guint pos;
+
+  self->reveal_source = 0;
+  if (self->selection == NULL || list == NULL)
+    return G_SOURCE_REMOVE;
+  if (densito_list_selection_get_limit (self->selection) != G_MAXUINT)
+    {
+      reveal_shown_after_frame (self);
+      return G_SOURCE_REMOVE;
+    }
+  pos = densito_list_selection_get_selected (self->selection);
+  if (pos != GTK_INVALID_LIST_POSITION)
+    gtk_widget_activate_action (list, "list.scroll-to-item", "u", pos);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reveal_frame_cb (gpointer data,
+                 gboolean painted)
+{
+  DensitoWindow *self = data;
+
+  /* (no frame: the window is not shown, nothing to scroll) */
+  if (painted)
+    self->reveal_source = g_idle_add (reveal_shown_cb, self);
+}
+
+static void
+reveal_shown_after_frame (DensitoWindow *self)
+{
+  g_clear_handle_id (&self->reveal_source, g_source_remove);
+  frame_wait_start (&self->reveal_wait, GTK_WIDGET (self), 3000, reveal_frame_cb, self);
+}
+
+static void
+cancel_reveal_shown (DensitoWindow *self)
+{
+  frame_wait_stop (&self->reveal_wait);
+  g_clear_handle_id (&self->reveal_source, g_source_remove);
+}
+
 /* A new list starts at its top. Where the list was scrolled down, a
  * refilter that took the rows in view away made GTK 4.8 destroy its 200
  * rows there and build 200 anew where it guessed the view would be (about
@@ -3186,6 +3241,7 @@ apply_query (DensitoWindow *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(DensitoQuery) query = NULL;
   int shown = shown_row (self);
+  guint old_n;
 
   if (self->model == NULL)
     return;
@@ -3230,6 +3286,8 @@ apply_query (DensitoWindow *self)
   /* The selection keeps its position while the items there show other
    * patients: it follows the shown patient by hand, below. */
   g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
+  cancel_reveal_shown (self);
+  old_n = n_visible (self);
   limit_refilter (self);
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     densito_list_selection_set_hold (self->selection, LIST_GROW_END);
@@ -3246,6 +3304,8 @@ apply_query (DensitoWindow *self)
   self->last_query = g_strdup (text);
   update_count (self);
   select_shown_patient (self, shown);
+  if (n_visible (self) > old_n && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    reveal_shown_after_frame (self);
   write_state (self);
 }
 
@@ -3622,6 +3682,7 @@ set_dataset (DensitoWindow  *self,
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   g_clear_object (&self->selection);
   stop_growing (self);
+  cancel_reveal_shown (self);
   self->selection = densito_list_selection_new (G_LIST_MODEL (self->model));
   limit_list (self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
@@ -4201,6 +4262,8 @@ densito_window_dispose (GObject *object)
   frame_wait_stop (&self->show_wait);
   frame_wait_stop (&self->vacant_wait);
   g_clear_handle_id (&self->vacant_source, g_source_remove);
+  frame_wait_stop (&self->reveal_wait);
+  g_clear_handle_id (&self->reveal_source, g_source_remove);
   frame_wait_stop (&self->hold_wait);
   drop_held_load (self);
   if (self->reveal_tab_tick != 0)

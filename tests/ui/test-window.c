@@ -2221,11 +2221,18 @@ widened_painted_cb (GdkFrameClock *clock,
     first_frame_painted_cb (clock, ff);
 }
 
+static gboolean
+row_20580_shown (gpointer data)
+{
+  g_autofree char *ids = shown_id_cells (data);
+  return strstr (ids, "20580") != NULL;
+}
+
 /* Clearing a search that showed one patient far down a long list: the
  * next frame has only the rows in view (GTK 4.8 made 200 rows of cells for
  * it, 80-100 ms), the rest follow; the selection stays on that patient,
  * past the rows the list had at first, and shows on its row once the list
- * has grown to it. */
+ * has grown to it, which is then scrolled into view. */
 static void
 test_widen_search (void)
 {
@@ -2264,6 +2271,8 @@ test_widen_search (void)
   g_assert_true (gtk_selection_model_is_selected (model, 580));
   g_assert_cmpuint (densito_list_selection_get_selected (DENSITO_LIST_SELECTION (model)), ==, 580);
   g_assert_cmpstr (densito_window_get_selected_id (window), ==, "20580");
+  /* and its row is scrolled into view */
+  wait_until (row_20580_shown, cv, 5000);
   save_screenshot (GTK_WIDGET (window), "window-widened.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
