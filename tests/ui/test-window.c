@@ -1536,12 +1536,25 @@ typedef struct
   gboolean       painted;
 } FirstFrame;
 
+/* The list view inside a column view (its rows are the row widgets). */
+static GtkWidget *
+list_view_of (GtkColumnView *cv)
+{
+  GtkWidget *list = NULL;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (cv)); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LIST_VIEW (c))
+      list = c;
+  g_assert_nonnull (list);
+  return list;
+}
+
 static void
 first_frame_painted_cb (GdkFrameClock *clock,
                         FirstFrame    *ff)
 {
   GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (ff->window), GTK_TYPE_COLUMN_VIEW, NULL));
-  GtkWidget *list = NULL;
+  GtkWidget *list;
 
   if (ff->painted || densito_window_get_dataset (ff->window) == NULL)
     return;
@@ -1549,10 +1562,7 @@ first_frame_painted_cb (GdkFrameClock *clock,
   ff->n_items = g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (cv)));
   /* The list view inside the column view, and its first row; the room
    * in view is the scrolled window's (the header's included). */
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (cv)); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (GTK_IS_LIST_VIEW (c))
-      list = c;
-  g_assert_nonnull (list);
+  list = list_view_of (cv);
   g_assert_true (GTK_IS_SCROLLED_WINDOW (gtk_widget_get_parent (GTK_WIDGET (cv))));
   ff->list_height = gtk_widget_get_height (gtk_widget_get_parent (GTK_WIDGET (cv)));
   for (GtkWidget *c = gtk_widget_get_first_child (list); c != NULL; c = gtk_widget_get_next_sibling (c))
@@ -1643,13 +1653,9 @@ static char *
 shown_id_cells (GtkColumnView *cv)
 {
   g_autoptr(GString) ids = g_string_new (NULL);
-  GtkWidget *list = NULL;
+  GtkWidget *list = list_view_of (cv);
   int height = gtk_widget_get_height (gtk_widget_get_parent (GTK_WIDGET (cv)));
 
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (cv)); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (GTK_IS_LIST_VIEW (c))
-      list = c;
-  g_assert_nonnull (list);
   for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
     {
       GtkWidget *cell = gtk_widget_get_first_child (row);
