@@ -155,13 +155,14 @@ selection_model_iface_init (GtkSelectionModelInterface *iface)
 }
 
 /* Tells the view that the rows at @a and @b (model positions, either
- * GTK_INVALID_LIST_POSITION) changed their selected state, where it has them. */
+ * GTK_INVALID_LIST_POSITION) changed their selected state, where it has them
+ * (a vacant row too: it may be the one that was selected). */
 static void
 rows_selection_changed (DensitoListSelection *self,
                         guint                 a,
                         guint                 b)
 {
-  guint n = visible (self, self->n_model);
+  guint n = visible (self, self->n_model) + self->n_vacant;
 
   if (a < n)
     gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), a, 1);
@@ -243,7 +244,7 @@ model_items_changed_cb (GListModel           *model,
   if (selected != old_selected)
     {
       /* Rows the change left in place that were or are now selected. */
-      guint kept = MIN (start, new_visible);
+      guint kept = MIN (start, new_view);
 
       /* (The view made the rows from @start on anew, or they kept
        * their state.) */
