@@ -3222,16 +3222,22 @@ cancel_reveal_shown (DensitoWindow *self)
  * refilter that took the rows in view away made GTK 4.8 destroy its 200
  * rows there and build 200 anew where it guessed the view would be (about
  * 150 ms at 3,643 patients); scrolled to the top first, it moves the same
- * row widgets to the top (tests/bench README, BENCH_SCROLL). */
+ * row widgets to the top (tests/bench README, BENCH_SCROLL).
+ *
+ * Through the list's own scroll-to-item, not the scroll position: after a
+ * scroll-to-item (stepping to a patient, a widened search) GTK 4.8 moves
+ * the position only at the next layout, so a refilter before it read the
+ * top, left the list where it was going, and rows of patients no longer
+ * in the list stayed on screen. At the top already, this costs nothing. */
 static void
 list_to_top (gpointer model,
              gpointer data)
 {
   DensitoWindow *self = data;
-  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+  GtkWidget *list = inner_list_view (self);
 
-  if (adjustment != NULL && gtk_adjustment_get_value (adjustment) > gtk_adjustment_get_lower (adjustment))
-    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+  if (list != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0);
 }
 
 static void

@@ -1855,6 +1855,46 @@ test_vacant_selected_row (void)
   test_remove_tree (dir);
 }
 
+/* A refilter right after the list was scrolled to a row far down (as
+ * stepping to a patient does), before GTK laid the list out again: the
+ * new list shows from its top, only its own patients. GTK 4.8 scrolls at
+ * the next layout, so the scroll position still read as the top, the list
+ * was not brought there, and rows of patients not in the list stayed on
+ * screen (helper-24). */
+static void
+test_refilter_after_scroll_to_item (void)
+{
+  g_autofree char *dir = test_make_tmpdir ();
+  g_autofree char *csv = write_table (dir, "big.csv", 600);
+  DensitoWindow *window = open_window (csv);
+  GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSelectionModel *model = gtk_column_view_get_model (cv);
+  g_auto(GStrv) ids = NULL;
+  char *shown;
+
+  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
+  spin (300);
+  g_assert_true (gtk_selection_model_select_item (model, 598, TRUE));
+  gtk_widget_activate_action (list_view_of (cv), "list.scroll-to-item", "u", 598);
+  /* no layout in between: every other patient (T -2.7), 300 of them */
+  set_query (window, "spine_t<=-2");
+  spin (500);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 300);
+  shown = shown_id_cells (cv);
+  ids = g_strsplit (shown, " ", -1);
+  g_free (shown);
+  g_assert_cmpuint (g_strv_length (ids), >, 5);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *want = g_strdup_printf ("%u", 20000 + 2 * i);
+
+      g_assert_cmpstr (ids[i], ==, want);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_remove_tree (dir);
+}
+
 /* A refilter that changes the list shows it from the top (scrolled down,
  * it made GTK 4.8 rebuild its rows twice); one that changes nothing keeps
  * the list where it was. */
@@ -3078,6 +3118,7 @@ main (int    argc,
   g_test_add_func ("/window/widen-search", test_widen_search);
   g_test_add_func ("/window/narrow-vacant", test_narrow_vacant);
   g_test_add_func ("/window/vacant-selected-row", test_vacant_selected_row);
+  g_test_add_func ("/window/refilter-after-scroll-to-item", test_refilter_after_scroll_to_item);
   g_test_add_func ("/window/refilter-to-top", test_refilter_to_top);
   g_test_add_func ("/window/list-selection", test_list_selection);
   g_test_add_func ("/window/list-selection-vacant", test_list_selection_vacant);
