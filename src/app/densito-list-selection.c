@@ -281,6 +281,7 @@ densito_list_selection_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->model, model_items_changed_cb, self);
   g_clear_object (&self->model);
   self->n_model = 0;
+  self->n_vacant = 0;
   self->selected = GTK_INVALID_LIST_POSITION;
 
   G_OBJECT_CLASS (densito_list_selection_parent_class)->dispose (object);

@@ -3293,6 +3293,10 @@ apply_query (DensitoWindow *self)
    * patients: it follows the shown patient by hand, below. */
   g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
   cancel_reveal_shown (self);
+  /* (vacant rows go after the frame this refilter's list is drawn in, not
+   * before it) */
+  frame_wait_stop (&self->vacant_wait);
+  g_clear_handle_id (&self->vacant_source, g_source_remove);
   old_n = n_visible (self);
   limit_refilter (self);
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
