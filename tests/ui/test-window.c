@@ -1646,6 +1646,21 @@ frame_painted (gpointer data)
   return ((FirstFrame *)data)->painted;
 }
 
+/* A window on a new table of 600 patients (write_table), once the list
+ * has all of them; *dir is the table's folder, for test_remove_tree(). */
+static DensitoWindow *
+open_big_list (char **dir)
+{
+  g_autofree char *csv = NULL;
+  DensitoWindow *window;
+
+  *dir = test_make_tmpdir ();
+  csv = write_table (*dir, "big.csv", 600);
+  window = open_window (csv);
+  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
+  return window;
+}
+
 /* The ID cells of the rows GTK shows in the list, top to bottom (the
  * first cell of each row, its text), joined by spaces; empty cells as
  * "-". Only rows that are laid out in view. */
@@ -1721,9 +1736,8 @@ query_applied (gpointer data)
 static void
 test_narrow_vacant (void)
 {
-  g_autofree char *dir = test_make_tmpdir ();
-  g_autofree char *csv = write_table (dir, "big.csv", 600);
-  DensitoWindow *window = open_window (csv);
+  g_autofree char *dir = NULL;
+  DensitoWindow *window = open_big_list (&dir);
   GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
   GtkSelectionModel *model = gtk_column_view_get_model (cv);
   GtkEditable *entry = GTK_EDITABLE (find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL));
@@ -1733,7 +1747,6 @@ test_narrow_vacant (void)
   char *ids;
   int pos = 0;
 
-  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
   ids = shown_id_cells (cv);
   g_assert_true (g_str_has_prefix (ids, "20000 20001 20002 20003 20004 20005 20006"));
   g_free (ids);
@@ -1822,9 +1835,8 @@ selected_row_cells (GtkColumnView *cv)
 static void
 test_vacant_selected_row (void)
 {
-  g_autofree char *dir = test_make_tmpdir ();
-  g_autofree char *csv = write_table (dir, "big.csv", 600);
-  DensitoWindow *window = open_window (csv);
+  g_autofree char *dir = NULL;
+  DensitoWindow *window = open_big_list (&dir);
   GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
   GtkSelectionModel *model = gtk_column_view_get_model (cv);
   GtkEditable *entry = GTK_EDITABLE (find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL));
@@ -1832,7 +1844,6 @@ test_vacant_selected_row (void)
   char *sel;
   int pos = 0;
 
-  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
   g_assert_true (gtk_selection_model_select_item (model, 3, TRUE));
   spin (200);
   gtk_editable_insert_text (entry, "20005", -1, &pos);   /* 20003 filtered out */
@@ -1864,15 +1875,13 @@ test_vacant_selected_row (void)
 static void
 test_refilter_after_scroll_to_item (void)
 {
-  g_autofree char *dir = test_make_tmpdir ();
-  g_autofree char *csv = write_table (dir, "big.csv", 600);
-  DensitoWindow *window = open_window (csv);
+  g_autofree char *dir = NULL;
+  DensitoWindow *window = open_big_list (&dir);
   GtkColumnView *cv = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
   GtkSelectionModel *model = gtk_column_view_get_model (cv);
   g_auto(GStrv) ids = NULL;
   char *shown;
 
-  wait_until (list_complete, &(FirstFrame){ .window = window }, 20000);
   spin (300);
   g_assert_true (gtk_selection_model_select_item (model, 598, TRUE));
   gtk_widget_activate_action (list_view_of (cv), "list.scroll-to-item", "u", 598);
