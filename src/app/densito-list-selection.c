@@ -171,8 +171,9 @@ rows_selection_changed (DensitoListSelection *self,
 }
 
 /* The view's rows went from @old_view to @new_view, and the items from
- * @position on may be others: tells the view, from where the two differ. */
-static void
+ * @position on may be others: tells the view, from where the two differ.
+ * Returns that position. */
+static guint
 view_changed (DensitoListSelection *self,
               guint                 position,
               guint                 old_view,
@@ -182,6 +183,7 @@ view_changed (DensitoListSelection *self,
 
   if (start < MAX (old_view, new_view))
     g_list_model_items_changed (G_LIST_MODEL (self), start, old_view - start, new_view - start);
+  return start;
 }
 
 static void
@@ -237,8 +239,7 @@ model_items_changed_cb (GListModel           *model,
        * the count changes for the view (the slots tell their cells). */
       if (DENSITO_IS_PATIENT_MODEL (model))
         position = MAX (position, MIN (old_view, new_view));
-      start = MIN (position, MIN (old_view, new_view));
-      view_changed (self, position, old_view, new_view);
+      start = view_changed (self, position, old_view, new_view);
     }
 
   if (selected != old_selected)

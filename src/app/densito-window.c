@@ -3149,6 +3149,8 @@ vacant_frame_cb (gpointer data,
 
   g_clear_handle_id (&self->vacant_source, g_source_remove);
   /* No frame came (a hidden window): all of them at once. */
+  if (self->selection == NULL)
+    return;
   if (!painted)
     densito_list_selection_drop_vacant (self->selection, G_MAXUINT);
   else
