@@ -26,7 +26,9 @@
 #include "densito-window.h"
 
 /* Waits for the next frame a widget's clock paints, or for a timeout when
- * none comes; the callback is told which. */
+ * none comes; the callback is told which. Started with
+ * frame_wait_start_then_idle(), it is called in an idle right after the
+ * frame instead of while the frame is still being finished. */
 typedef void (*FrameWaitFunc) (gpointer data,
                                gboolean painted);
 
@@ -35,6 +37,8 @@ typedef struct
   GdkFrameClock *clock;
   gulong         handler;
   guint          timeout;
+  guint          idle;
+  gboolean       then_idle;
   FrameWaitFunc  func;
   gpointer       data;
 } FrameWait;
@@ -49,12 +53,13 @@ frame_wait_stop (FrameWait *wait)
   wait->handler = 0;
   g_clear_object (&wait->clock);
   g_clear_handle_id (&wait->timeout, g_source_remove);
+  g_clear_handle_id (&wait->idle, g_source_remove);
 }
 
 static gboolean
 frame_wait_active (FrameWait *wait)
 {
-  return wait->handler != 0;
+  return wait->handler != 0 || wait->idle != 0;
 }
 
 static void
@@ -68,11 +73,31 @@ frame_wait_done (FrameWait *wait,
   func (data, painted);
 }
 
+static gboolean
+frame_wait_idle_cb (gpointer data)
+{
+  FrameWait *wait = data;
+
+  wait->idle = 0;
+  frame_wait_done (wait, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 frame_wait_painted_cb (GdkFrameClock *clock,
                        FrameWait     *wait)
 {
-  frame_wait_done (wait, TRUE);
+  if (!wait->then_idle)
+    {
+      frame_wait_done (wait, TRUE);
+      return;
+    }
+  /* (stop () would clear the idle: stop the rest by hand) */
+  g_signal_handler_disconnect (wait->clock, wait->handler);
+  wait->handler = 0;
+  g_clear_object (&wait->clock);
+  g_clear_handle_id (&wait->timeout, g_source_remove);
+  wait->idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, frame_wait_idle_cb, wait, NULL);
 }
 
 static gboolean
@@ -98,11 +123,25 @@ frame_wait_start (FrameWait     *wait,
   frame_wait_stop (wait);
   if (clock == NULL)
     return FALSE;
+  wait->then_idle = FALSE;
   wait->clock = g_object_ref (clock);
   wait->func = func;
   wait->data = data;
   wait->handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_wait_painted_cb), wait);
   wait->timeout = g_timeout_add (timeout_ms, frame_wait_timeout_cb, wait);
+  return TRUE;
+}
+
+static gboolean
+frame_wait_start_then_idle (FrameWait     *wait,
+                            GtkWidget     *widget,
+                            guint          timeout_ms,
+                            FrameWaitFunc  func,
+                            gpointer       data)
+{
+  if (!frame_wait_start (wait, widget, timeout_ms, func, data))
+    return FALSE;
+  wait->then_idle = TRUE;
   return TRUE;
 }
 
@@ -162,12 +201,9 @@ struct _DensitoWindow
   DensitoListSelection *selection;    /* limited to the rows in view until a frame is drawn */
   FrameWait             slice_wait;   /* for the frame after which the list grows */
   FrameWait             show_wait;    /* for the frame after a refilter (see show_after_frame) */
-  FrameWait             vacant_wait;  /* for the frame after which vacant rows go (see drop_vacant) */
-  guint                 vacant_source;
-  FrameWait             reveal_wait;  /* for the frame after a widened search (see reveal_shown_after_frame) */
-  guint                 reveal_source;
+  FrameWait             vacant_wait;  /* for the frame after which vacant rows go (see drop_vacant_cb) */
+  FrameWait             reveal_wait;  /* for the frame after a widened search (see reveal_shown_cb) */
   int                   show_pending; /* the table row to show then, or -1 */
-  guint                 slice_source;  /* the next step of growing it */
   guint                 empty_search_source;  /* an emptied search, applied a moment later */
   char                 *dataset_path;
 
@@ -2980,7 +3016,6 @@ sync_filters_from_text (DensitoWindow *self,
 static void
 stop_growing (DensitoWindow *self)
 {
-  g_clear_handle_id (&self->slice_source, g_source_remove);
   g_clear_handle_id (&self->empty_search_source, g_source_remove);
   frame_wait_stop (&self->slice_wait);
 }
@@ -3001,39 +3036,23 @@ static void wait_for_frame (DensitoWindow *self);
 #define LIST_GROW_END (200 + LIST_GROW_STEP)
 
 /* A few more rows a frame, so that the window answers keys and the
- * pointer meanwhile (the rest at once took 150-180 ms). */
-static gboolean
-grow_list_cb (gpointer data)
+ * pointer meanwhile (the rest at once took 150-180 ms): called right after
+ * each frame is on screen. */
+static void
+grow_list_cb (gpointer data,
+              gboolean painted)
 {
   DensitoWindow *self = data;
   guint size = densito_list_selection_get_limit (self->selection);
 
-  self->slice_source = 0;
-  if (size >= LIST_GROW_END || size >= n_visible (self))
-    {
-      unlimit_list (self);
-      return G_SOURCE_REMOVE;
-    }
-  densito_list_selection_set_limit (self->selection, size + LIST_GROW_STEP);
-  wait_for_frame (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-list_frame_cb (gpointer data,
-               gboolean painted)
-{
-  DensitoWindow *self = data;
-
   /* No frame came (a hidden window on Wayland): all of it at once. */
-  if (!painted)
+  if (!painted || size >= LIST_GROW_END || size >= n_visible (self))
     {
       unlimit_list (self);
       return;
     }
-  /* Right after this frame is on screen. */
-  g_clear_handle_id (&self->slice_source, g_source_remove);
-  self->slice_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, grow_list_cb, self, NULL);
+  densito_list_selection_set_limit (self->selection, size + LIST_GROW_STEP);
+  wait_for_frame (self);
 }
 
 /* Grows the list after the next frame is drawn; the timeout is long
@@ -3041,7 +3060,7 @@ list_frame_cb (gpointer data,
 static void
 wait_for_frame (DensitoWindow *self)
 {
-  if (!frame_wait_start (&self->slice_wait, GTK_WIDGET (self), 3000, list_frame_cb, self))
+  if (!frame_wait_start_then_idle (&self->slice_wait, GTK_WIDGET (self), 3000, grow_list_cb, self))
     unlimit_list (self);
 }
 
@@ -3129,41 +3148,25 @@ limit_refilter (DensitoWindow *self)
  * after it wait as long. */
 static void drop_vacant_after_frame (DensitoWindow *self);
 
-static gboolean
-drop_vacant_cb (gpointer data)
-{
-  DensitoWindow *self = data;
-
-  self->vacant_source = 0;
-  if (self->selection != NULL &&
-      densito_list_selection_drop_vacant (self->selection, LIST_GROW_STEP) > 0)
-    drop_vacant_after_frame (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
-vacant_frame_cb (gpointer data,
-                 gboolean painted)
+drop_vacant_cb (gpointer data,
+                gboolean painted)
 {
   DensitoWindow *self = data;
 
-  g_clear_handle_id (&self->vacant_source, g_source_remove);
-  /* No frame came (a hidden window): all of them at once. */
   if (self->selection == NULL)
     return;
-  if (!painted)
-    densito_list_selection_drop_vacant (self->selection, G_MAXUINT);
-  else
-    self->vacant_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, drop_vacant_cb, self, NULL);
+  /* No frame came (a hidden window): all of them at once. */
+  if (densito_list_selection_drop_vacant (self->selection, painted ? LIST_GROW_STEP : G_MAXUINT) > 0)
+    drop_vacant_after_frame (self);
 }
 
 static void
 drop_vacant_after_frame (DensitoWindow *self)
 {
-  if (densito_list_selection_get_n_vacant (self->selection) == 0 ||
-      frame_wait_active (&self->vacant_wait) || self->vacant_source != 0)
+  if (densito_list_selection_get_n_vacant (self->selection) == 0 || frame_wait_active (&self->vacant_wait))
     return;
-  if (!frame_wait_start (&self->vacant_wait, GTK_WIDGET (self), 3000, vacant_frame_cb, self))
+  if (!frame_wait_start_then_idle (&self->vacant_wait, GTK_WIDGET (self), 3000, drop_vacant_cb, self))
     densito_list_selection_drop_vacant (self->selection, G_MAXUINT);
 }
 
@@ -3174,50 +3177,31 @@ drop_vacant_after_frame (DensitoWindow *self)
  * there. */
 static void reveal_shown_after_frame (DensitoWindow *self);
 
-static gboolean
-reveal_shown_cb (gpointer data)
+static void
+reveal_shown_cb (gpointer data,
+                 gboolean painted)
 {
   DensitoWindow *self = data;
   GtkWidget *list = inner_list_view (self);
   guint pos;
 
-  self->reveal_source = 0;
-  if (self->selection == NULL || list == NULL)
-    return G_SOURCE_REMOVE;
+  /* (no frame: the window is not shown, nothing to scroll) */
+  if (!painted || self->selection == NULL || list == NULL)
+    return;
   if (densito_list_selection_get_limit (self->selection) != G_MAXUINT)
     {
       reveal_shown_after_frame (self);
-      return G_SOURCE_REMOVE;
+      return;
     }
   pos = densito_list_selection_get_selected (self->selection);
   if (pos != GTK_INVALID_LIST_POSITION)
     gtk_widget_activate_action (list, "list.scroll-to-item", "u", pos);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-reveal_frame_cb (gpointer data,
-                 gboolean painted)
-{
-  DensitoWindow *self = data;
-
-  /* (no frame: the window is not shown, nothing to scroll) */
-  if (painted)
-    self->reveal_source = g_idle_add (reveal_shown_cb, self);
 }
 
 static void
 reveal_shown_after_frame (DensitoWindow *self)
 {
-  g_clear_handle_id (&self->reveal_source, g_source_remove);
-  frame_wait_start (&self->reveal_wait, GTK_WIDGET (self), 3000, reveal_frame_cb, self);
-}
-
-static void
-cancel_reveal_shown (DensitoWindow *self)
-{
-  frame_wait_stop (&self->reveal_wait);
-  g_clear_handle_id (&self->reveal_source, g_source_remove);
+  frame_wait_start_then_idle (&self->reveal_wait, GTK_WIDGET (self), 3000, reveal_shown_cb, self);
 }
 
 /* A new list starts at its top. Where the list was scrolled down, a
@@ -3294,11 +3278,10 @@ apply_query (DensitoWindow *self)
   /* The selection keeps its position while the items there show other
    * patients: it follows the shown patient by hand, below. */
   g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
-  cancel_reveal_shown (self);
+  frame_wait_stop (&self->reveal_wait);
   /* (vacant rows go after the frame this refilter's list is drawn in, not
    * before it) */
   frame_wait_stop (&self->vacant_wait);
-  g_clear_handle_id (&self->vacant_source, g_source_remove);
   old_n = n_visible (self);
   limit_refilter (self);
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -3309,7 +3292,7 @@ apply_query (DensitoWindow *self)
   drop_vacant_after_frame (self);
   if (densito_list_selection_get_limit (self->selection) >= n_visible (self))
     unlimit_list (self);
-  else if (!frame_wait_active (&self->slice_wait) && self->slice_source == 0)
+  else if (!frame_wait_active (&self->slice_wait))
     wait_for_frame (self);
   g_signal_handlers_unblock_by_func (self->selection, selection_changed_cb, self);
   g_free (self->last_query);
@@ -3694,7 +3677,7 @@ set_dataset (DensitoWindow  *self,
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   g_clear_object (&self->selection);
   stop_growing (self);
-  cancel_reveal_shown (self);
+  frame_wait_stop (&self->reveal_wait);
   self->selection = densito_list_selection_new (G_LIST_MODEL (self->model));
   limit_list (self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
@@ -4269,13 +4252,10 @@ densito_window_dispose (GObject *object)
     g_settings_unbind (self, "autosave");
   g_clear_handle_id (&self->state_idle, g_source_remove);
   g_clear_handle_id (&self->banner_timeout, g_source_remove);
-  g_clear_handle_id (&self->slice_source, g_source_remove);
   frame_wait_stop (&self->slice_wait);
   frame_wait_stop (&self->show_wait);
   frame_wait_stop (&self->vacant_wait);
-  g_clear_handle_id (&self->vacant_source, g_source_remove);
   frame_wait_stop (&self->reveal_wait);
-  g_clear_handle_id (&self->reveal_source, g_source_remove);
   frame_wait_stop (&self->hold_wait);
   drop_held_load (self);
   if (self->reveal_tab_tick != 0)
